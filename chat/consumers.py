@@ -1,0 +1,222 @@
+"""The resident's websocket. It parses frames, checks them and calls the chat modules."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from chat import protocol
+from chat.bot_reply import answer_chosen_entry, reply_to_resident
+from chat.conversations import resume_conversation, start_conversation
+from chat.events import conversation_group
+from chat.messages import append_message, message_frame, messages_after
+from chat.models import Conversation, Message
+from chat.origins import origin_allowed
+from chat.ratelimit import SlidingWindow
+from faqbot.languages import pick_language
+from faqbot.models import Municipality
+
+log = logging.getLogger(__name__)
+
+CLOSE_REFUSED = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_FLOOD = 4429
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class ResidentConsumer(AsyncWebsocketConsumer):
+    conversation: Conversation | None = None
+    last_sent = 0
+
+    async def connect(self) -> None:
+        self.flush_lock = asyncio.Lock()
+        self.message_limit = SlidingWindow(
+            settings.CHAT_RATE_LIMIT_MESSAGES, settings.CHAT_RATE_LIMIT_WINDOW_S
+        )
+        self.frame_limit = SlidingWindow(
+            settings.CHAT_RATE_LIMIT_MESSAGES * 5, settings.CHAT_RATE_LIMIT_WINDOW_S
+        )
+        self.refused_frames = 0
+        await self.accept()
+
+        slug = self.scope["url_route"]["kwargs"]["municipality"]
+        municipality = await database_sync_to_async(
+            Municipality.objects.filter(slug=slug).first
+        )()
+        if municipality is None:
+            await self.refuse("unknown_municipality", CLOSE_NOT_FOUND)
+            return
+        origin = _header(self.scope, b"origin")
+        if not origin_allowed(origin, _header(self.scope, b"host"), municipality.allowed_origins):
+            await self.refuse("origin_not_allowed", CLOSE_REFUSED)
+            return
+
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        language = pick_language(query.get("lang", [""])[0], municipality.languages)
+        token = query.get("token", [""])[0]
+        try:
+            after = max(0, int(query.get("after", ["0"])[0]))
+        except ValueError:
+            after = 0
+
+        conversation = None
+        if token:
+            conversation = await database_sync_to_async(resume_conversation)(municipality, token)
+            if conversation is None:
+                await self.send_error("conversation_not_found")
+        if conversation is None:
+            conversation, token = await database_sync_to_async(start_conversation)(
+                municipality, language
+            )
+            after = 0
+        self.conversation = conversation
+        self.last_sent = after
+        await self.channel_layer.group_add(conversation_group(conversation.pk), self.channel_name)
+        history = await database_sync_to_async(messages_after)(conversation.pk, after)
+        if history:
+            self.last_sent = history[-1].seq
+        await self.send_json(
+            protocol.welcome(conversation, token, municipality, [message_frame(m) for m in history])
+        )
+        # History longer than one page is sent as ordinary frames straight after.
+        await self.flush()
+
+    async def disconnect(self, code: int) -> None:
+        if self.conversation is not None:
+            await self.channel_layer.group_discard(
+                conversation_group(self.conversation.pk), self.channel_name
+            )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.conversation is None:
+            return
+        if not self.frame_limit.allow():
+            await self.refuse_frame("rate_limited")
+            return
+        if text_data is None:
+            await self.refuse_frame("binary_not_supported")
+            return
+        if len(text_data.encode()) > settings.CHAT_MAX_FRAME_BYTES:
+            await self.refuse_frame("frame_too_large")
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self.refuse_frame("malformed_json")
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self.refuse_frame("malformed_frame")
+            return
+        handler = {
+            "message": self.on_message,
+            "choose": self.on_choose,
+            "ping": self.on_ping,
+        }.get(frame["type"])
+        if handler is None:
+            await self.refuse_frame("unknown_type")
+            return
+        await handler(frame)
+
+    async def on_ping(self, frame: dict[str, Any]) -> None:
+        await self.send_json({"type": "pong"})
+
+    async def on_message(self, frame: dict[str, Any]) -> None:
+        assert self.conversation is not None
+        parsed = protocol.parse_resident_message(frame)
+        if isinstance(parsed, protocol.FrameError):
+            await self.refuse_frame(parsed.code)
+            return
+        if self.conversation.state == Conversation.State.CLOSED:
+            await self.send_error("conversation_closed")
+            return
+        if not self.message_limit.allow():
+            await self.refuse_frame("rate_limited")
+            return
+        message, created = await database_sync_to_async(append_message)(
+            self.conversation.pk,
+            Message.Sender.RESIDENT,
+            parsed.text,
+            client_id=parsed.client_id,
+        )
+        if not created:
+            # A resend of something already stored: ack it again, store nothing.
+            if message.seq <= self.last_sent:
+                await self.send_json(message_frame(message))
+            await self.flush()
+            return
+        await self.flush()
+        if self.conversation.state == Conversation.State.BOT:
+            await reply_to_resident(self.conversation, parsed.text)
+            await self.flush()
+
+    async def on_choose(self, frame: dict[str, Any]) -> None:
+        assert self.conversation is not None
+        parsed = protocol.parse_choice(frame)
+        if isinstance(parsed, protocol.FrameError):
+            await self.refuse_frame(parsed.code)
+            return
+        if self.conversation.state == Conversation.State.CLOSED:
+            await self.send_error("conversation_closed")
+            return
+        if not self.message_limit.allow():
+            await self.refuse_frame("rate_limited")
+            return
+        answered = await database_sync_to_async(answer_chosen_entry)(
+            self.conversation, parsed.entry, parsed.client_id
+        )
+        if answered is None:
+            await self.refuse_frame("unknown_entry")
+            return
+        await self.flush()
+
+    async def conversation_updated(self, event: dict[str, Any]) -> None:
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Send every stored message after the last one this socket has sent, once."""
+        assert self.conversation is not None
+        async with self.flush_lock:
+            while True:
+                batch = await database_sync_to_async(messages_after)(
+                    self.conversation.pk, self.last_sent
+                )
+                if not batch:
+                    return
+                for message in batch:
+                    await self.send_json(message_frame(message))
+                    self.last_sent = message.seq
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content, ensure_ascii=False))
+
+    async def send_error(self, code: str) -> None:
+        await self.send_json(protocol.error(code))
+
+    async def refuse_frame(self, code: str) -> None:
+        self.refused_frames += 1
+        if self.refused_frames > protocol.MAX_REFUSED_FRAMES:
+            await self.refuse("too_many_bad_frames", CLOSE_FLOOD)
+            return
+        await self.send_error(code)
+
+    async def refuse(self, code: str, close_code: int) -> None:
+        await self.send_error(code)
+        await self.close(code=close_code)
+        if self.conversation is not None:
+            await self.channel_layer.group_discard(
+                conversation_group(self.conversation.pk), self.channel_name
+            )
+            self.conversation = None

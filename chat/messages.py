@@ -1,0 +1,80 @@
+"""Appending messages to a conversation's transcript, and reading it back by sequence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+
+from chat.events import notify_on_commit
+from chat.models import Conversation, Message
+
+
+def append_message(
+    conversation_id: int,
+    sender: str,
+    text: str,
+    *,
+    client_id: str | None = None,
+    html: str = "",
+    faq_entry_id: int | None = None,
+    confidence: float | None = None,
+    suggestions: Sequence[dict[str, Any]] = (),
+) -> tuple[Message, bool]:
+    """Store a message with the conversation's next sequence number.
+
+    A resend with a client_id already stored returns the stored message and False, so a
+    client that lost the ack can simply send again. Listeners are told after commit.
+    """
+    with transaction.atomic():
+        # The row lock serialises writers of one conversation across processes, so sequence
+        # numbers have no gaps and no duplicates.
+        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+        if client_id is not None:
+            existing = Message.objects.filter(
+                conversation_id=conversation_id, client_id=client_id
+            ).first()
+            if existing is not None:
+                return existing, False
+        conversation.last_seq += 1
+        conversation.save(update_fields=["last_seq", "updated"])
+        message = Message.objects.create(
+            conversation=conversation,
+            seq=conversation.last_seq,
+            sender=sender,
+            text=text,
+            html=html,
+            client_id=client_id,
+            faq_entry_id=faq_entry_id,
+            confidence=confidence,
+            suggestions=list(suggestions),
+        )
+        notify_on_commit(conversation_id, message.seq)
+    return message, True
+
+
+def messages_after(conversation_id: int, seq: int, limit: int = 500) -> list[Message]:
+    return list(
+        Message.objects.filter(conversation_id=conversation_id, seq__gt=seq).order_by("seq")[
+            :limit
+        ]
+    )
+
+
+def message_frame(message: Message) -> dict[str, Any]:
+    """The protocol's `message` frame (docs/protocol.md)."""
+    frame: dict[str, Any] = {
+        "type": "message",
+        "seq": message.seq,
+        "sender": message.sender,
+        "text": message.text,
+        "created": message.created.isoformat(),
+    }
+    if message.sender == Message.Sender.RESIDENT:
+        frame["client_id"] = message.client_id
+    else:
+        frame["html"] = message.html
+    if message.suggestions:
+        frame["suggestions"] = message.suggestions
+    return frame

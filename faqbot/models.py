@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from faqbot.languages import LANGUAGE_CHOICES, LANGUAGE_CODES
+
+ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1f5f8b."))
+entry_key = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$",
+    _("Letters, digits, dots, dashes and underscores only."),
+)
+
+
+def validate_languages(value: object) -> None:
+    if (
+        not isinstance(value, list)
+        or not value
+        or any(code not in LANGUAGE_CODES for code in value)
+        or len(set(value)) != len(value)
+    ):
+        raise ValidationError(_("Choose one or more of: fi, sv, en."))
+
+
+def validate_origins(value: object) -> None:
+    if not isinstance(value, list) or any(
+        not isinstance(origin, str) or not ORIGIN_RE.match(origin) for origin in value
+    ):
+        raise ValidationError(
+            _("List origins like https://www.karvia.fi, with no path or trailing slash.")
+        )
+
+
+def validate_string_list(value: object) -> None:
+    if not isinstance(value, list) or any(not isinstance(item, str) for item in value):
+        raise ValidationError(_("Give a list of texts."))
+
+
+def default_languages() -> list[str]:
+    return list(LANGUAGE_CODES)
+
+
+class Municipality(models.Model):
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    name = models.CharField(_("name (Finnish)"), max_length=100)
+    name_sv = models.CharField(_("name (Swedish)"), max_length=100, blank=True)
+    languages = models.JSONField(
+        _("languages"), default=default_languages, validators=[validate_languages]
+    )
+    allowed_origins = models.JSONField(
+        _("allowed widget origins"),
+        default=list,
+        blank=True,
+        validators=[validate_origins],
+        help_text=_("The websites that may embed the chat, e.g. https://www.karvia.fi"),
+    )
+    theme_color = models.CharField(
+        _("theme colour"), max_length=7, default="#1f5f8b", validators=[hex_colour]
+    )
+    greeting_fi = models.TextField(_("greeting (Finnish)"), blank=True)
+    greeting_sv = models.TextField(_("greeting (Swedish)"), blank=True)
+    greeting_en = models.TextField(_("greeting (English)"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def display_name(self, language: str) -> str:
+        return self.name_sv if language == "sv" and self.name_sv else self.name
+
+    def greeting(self, language: str) -> str:
+        return getattr(self, f"greeting_{language}", "") or ""
+
+
+class FaqEntry(models.Model):
+    key = models.CharField(
+        _("id"),
+        max_length=120,
+        unique=True,
+        validators=[entry_key],
+        help_text=_("A stable id, used by import and export."),
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="faq_entries",
+        help_text=_("Leave empty for an entry shared by all municipalities."),
+    )
+    language = models.CharField(_("language"), max_length=2, choices=LANGUAGE_CHOICES)
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    question = models.CharField(_("question"), max_length=500)
+    alternatives = models.JSONField(
+        _("alternative phrasings"), default=list, blank=True, validators=[validate_string_list]
+    )
+    answer = models.TextField(_("answer (Markdown)"))
+    published = models.BooleanField(_("published"), default=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["municipality__name", "language", "category", "question"]
+        verbose_name = _("FAQ entry")
+        verbose_name_plural = _("FAQ entries")
+        indexes = [models.Index(fields=["published", "language"])]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class FaqRevision(models.Model):
+    """One row whose counter grows on every FAQ change.
+
+    Each server process compares it with the revision its matching index was built from,
+    so an edit in admin or an import reaches every process by the next message.
+    """
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    @classmethod
+    def current(cls) -> int:
+        row = cls.objects.filter(pk=1).values_list("value", flat=True).first()
+        return row or 0
+
+    @classmethod
+    def bump(cls) -> None:
+        if not cls.objects.filter(pk=1).update(value=F("value") + 1):
+            cls.objects.get_or_create(pk=1, defaults={"value": 1})
