@@ -70,15 +70,12 @@ def store_bot_reply(conversation: Conversation, decision: Decision, index: FaqIn
     with override(conversation.language):
         if decision.outcome == "suggest":
             suggestions = [
-                {"id": c.key, "question": index.docs[c.key].question}
-                for c in decision.candidates
+                {"id": c.key, "question": index.docs[c.key].question} for c in decision.candidates
             ]
             text = _("I am not sure I understood. Did you mean one of these?")
         else:
             suggestions = []
-            text = _(
-                "Sorry, I did not find an answer to that. Could you put it another way?"
-            )
+            text = _("Sorry, I did not find an answer to that. Could you put it another way?")
     message, _created = append_message(
         conversation.pk,
         Message.Sender.BOT,

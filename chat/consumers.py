@@ -53,9 +53,7 @@ class ResidentConsumer(AsyncWebsocketConsumer):
         await self.accept()
 
         slug = self.scope["url_route"]["kwargs"]["municipality"]
-        municipality = await database_sync_to_async(
-            Municipality.objects.filter(slug=slug).first
-        )()
+        municipality = await database_sync_to_async(Municipality.objects.filter(slug=slug).first)()
         if municipality is None:
             await self.refuse("unknown_municipality", CLOSE_NOT_FOUND)
             return

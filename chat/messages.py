@@ -56,9 +56,7 @@ def append_message(
 
 def messages_after(conversation_id: int, seq: int, limit: int = 500) -> list[Message]:
     return list(
-        Message.objects.filter(conversation_id=conversation_id, seq__gt=seq).order_by("seq")[
-            :limit
-        ]
+        Message.objects.filter(conversation_id=conversation_id, seq__gt=seq).order_by("seq")[:limit]
     )
 
 

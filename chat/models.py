@@ -27,9 +27,11 @@ class Conversation(models.Model):
         CLOSED = "closed", _("closed")
 
     municipality = models.ForeignKey(
-        Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT,
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
         related_name="conversations",
-    )  # fmt: skip
+    )
     language = models.CharField(_("language"), max_length=2, choices=LANGUAGE_CHOICES)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     state = models.CharField(_("state"), max_length=10, choices=State, default=State.BOT)
@@ -64,11 +66,18 @@ class Message(models.Model):
     sender = models.CharField(_("sender"), max_length=10, choices=Sender)
     text = models.TextField(_("text"))
     html = models.TextField(_("HTML"), blank=True)
-    client_id = models.CharField(_("client message id"), max_length=64, null=True, blank=True)
+    # NULL rather than "" so that the unique constraint below ignores messages without one.
+    client_id = models.CharField(  # noqa: DJ001
+        _("client message id"), max_length=64, null=True, blank=True
+    )
     faq_entry = models.ForeignKey(
-        FaqEntry, verbose_name=_("answered by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )  # fmt: skip
+        FaqEntry,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     confidence = models.FloatField(_("confidence"), null=True, blank=True)
     suggestions = models.JSONField(_("suggestions"), default=list, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)

@@ -136,6 +136,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start without it
 # Serving straight from the apps' static folders keeps the two README commands free of a
 # collectstatic step; the files are few and small.
 WHITENOISE_USE_FINDERS = True

@@ -40,8 +40,14 @@ class SharedFilter(admin.SimpleListFilter):
 
 @admin.register(FaqEntry)
 class FaqEntryAdmin(admin.ModelAdmin):
-    list_display = ["question", "municipality_or_shared", "language", "category", "published",
-                    "updated"]  # fmt: skip
+    list_display = [
+        "question",
+        "municipality_or_shared",
+        "language",
+        "category",
+        "published",
+        "updated",
+    ]
     list_filter = [SharedFilter, "municipality", "language", "category", "published"]
     list_editable = ["published"]
     list_select_related = ["municipality"]

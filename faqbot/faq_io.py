@@ -78,8 +78,7 @@ def _municipality_errors(index: int, item: object) -> list[str]:
         errors.append(f"{label}: field 'allowed_origins': a list like ['https://www.karvia.fi']")
     greeting = item.get("greeting", {})
     if not isinstance(greeting, dict) or any(
-        key not in LANGUAGE_CODES or not isinstance(value, str)
-        for key, value in greeting.items()
+        key not in LANGUAGE_CODES or not isinstance(value, str) for key, value in greeting.items()
     ):
         errors.append(f"{label}: field 'greeting': an object of fi, sv, en texts")
     return errors

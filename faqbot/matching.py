@@ -72,19 +72,23 @@ class FaqIndex:
         query = utils.default_process(text)
         if not query:
             return 0.0
-        return max(
-            (fuzz.token_set_ratio(query, phrase) for phrase in self._phrases[doc.key]),
-            default=0.0,
-        ) / 100.0
+        return (
+            max(
+                (fuzz.token_set_ratio(query, phrase) for phrase in self._phrases[doc.key]),
+                default=0.0,
+            )
+            / 100.0
+        )
 
     def decide(
         self, text: str, municipality: str, language: str, thresholds: Thresholds | None = None
     ) -> Decision:
         thresholds = thresholds or Thresholds()
         ranked = sorted(
-            (Candidate(doc.key, self.score(text, doc)) for doc in self.candidates_for(
-                municipality, language
-            )),
+            (
+                Candidate(doc.key, self.score(text, doc))
+                for doc in self.candidates_for(municipality, language)
+            ),
             key=lambda c: c.confidence,
             reverse=True,
         )[:SUGGESTION_COUNT]

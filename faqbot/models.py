@@ -129,6 +129,9 @@ class FaqRevision(models.Model):
 
     value = models.PositiveBigIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"FAQ revision {self.value}"
+
     @classmethod
     def current(cls) -> int:
         row = cls.objects.filter(pk=1).values_list("value", flat=True).first()

@@ -12,9 +12,23 @@ from markdown_it import MarkdownIt
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
 
 ALLOWED_TAGS = {
-    "a", "p", "br", "strong", "em", "ul", "ol", "li", "code", "pre", "blockquote",
-    "h3", "h4", "h5", "h6", "hr",
-}  # fmt: skip
+    "a",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "code",
+    "pre",
+    "blockquote",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 

@@ -27,9 +27,7 @@ class Command(BaseCommand):
         except FaqImportError as exc:
             for error in exc.errors:
                 self.stderr.write(error)
-            raise CommandError(
-                f"{len(exc.errors)} error(s); nothing was imported."
-            ) from exc
+            raise CommandError(f"{len(exc.errors)} error(s); nothing was imported.") from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"Entries: {report.created} created, {report.updated} updated, "

@@ -1,0 +1,148 @@
+"""import_faq and export_faq: the format of shared/faq-eval/README.md, all or nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from faqbot.models import FaqEntry, FaqRevision, Municipality
+
+pytestmark = pytest.mark.django_db
+
+DEMO_FAQ = Path(__file__).resolve().parents[1] / "faqbot" / "demo" / "demo_faq.json"
+EVAL_FAQ = Path(__file__).resolve().parents[2] / "shared" / "faq-eval" / "faq.json"
+
+
+def write(tmp_path: Path, data: object, name: str = "faq.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def small_file(**entry_overrides) -> dict:
+    entry = {
+        "id": "library-karvia",
+        "municipality": "karvia",
+        "language": "fi",
+        "category": "Kirjasto",
+        "question": "Milloin kirjasto on auki?",
+        "alternatives": ["kirjaston aukiolo"],
+        "answer": "Ma–pe 10–18.",
+    }
+    entry.update(entry_overrides)
+    return {
+        "municipalities": [{"slug": "karvia", "name": "Karvia", "languages": ["fi", "sv", "en"]}],
+        "entries": [entry],
+    }
+
+
+def test_it_imports_municipalities_and_entries(tmp_path, capsys):
+    call_command("import_faq", write(tmp_path, small_file()))
+    entry = FaqEntry.objects.get(key="library-karvia")
+    assert entry.municipality == Municipality.objects.get(slug="karvia")
+    assert entry.alternatives == ["kirjaston aukiolo"]
+    assert entry.published
+    assert "1 created" in capsys.readouterr().out
+
+
+def test_it_upserts_by_id(tmp_path, capsys):
+    call_command("import_faq", write(tmp_path, small_file()))
+    call_command("import_faq", write(tmp_path, small_file(answer="Ma–to 12–19.")))
+    assert FaqEntry.objects.get().answer == "Ma–to 12–19."
+    assert "1 updated" in capsys.readouterr().out
+    call_command("import_faq", write(tmp_path, small_file(answer="Ma–to 12–19.")))
+    assert FaqEntry.objects.count() == 1
+    assert "1 unchanged" in capsys.readouterr().out
+
+
+def test_it_moves_the_faq_revision(tmp_path):
+    before = FaqRevision.current()
+    call_command("import_faq", write(tmp_path, small_file()))
+    assert FaqRevision.current() > before
+
+
+def test_it_imports_nothing_and_lists_every_error(tmp_path, capsys):
+    data = small_file(language="de", question="")
+    data["entries"].append(
+        {
+            "id": "bad id!",
+            "municipality": "atlantis",
+            "language": "fi",
+            "question": "q",
+            "answer": "a",
+            "alternatives": "not a list",
+        }
+    )
+    data["entries"].append(dict(data["entries"][0]))  # a duplicate id
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_faq", write(tmp_path, data))
+    errors = capsys.readouterr().err
+    assert "entry 'library-karvia': field 'language'" in errors
+    assert "entry 'library-karvia': field 'question'" in errors
+    assert "entry 'bad id!': field 'id'" in errors
+    assert "entry 'bad id!': field 'municipality': unknown municipality 'atlantis'" in errors
+    assert "entry 'bad id!': field 'alternatives'" in errors
+    assert "entry 'library-karvia': field 'id': appears more than once" in errors
+    assert not Municipality.objects.exists()
+    assert not FaqEntry.objects.exists()
+
+
+def test_it_keeps_existing_content_when_a_file_fails(tmp_path):
+    call_command("import_faq", write(tmp_path, small_file()))
+    broken = small_file(answer="Changed.")
+    broken["entries"].append({"id": "x", "language": "fi"})
+    with pytest.raises(CommandError):
+        call_command("import_faq", write(tmp_path, broken))
+    assert FaqEntry.objects.get().answer == "Ma–pe 10–18."
+
+
+def test_it_refuses_a_file_that_is_not_json(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text("{not json")
+    with pytest.raises(CommandError, match="not valid JSON"):
+        call_command("import_faq", path)
+
+
+def test_it_refuses_a_missing_file(tmp_path):
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("import_faq", tmp_path / "nope.json")
+
+
+def test_it_refuses_a_file_of_the_wrong_shape(tmp_path, capsys):
+    with pytest.raises(CommandError):
+        call_command("import_faq", write(tmp_path, ["a list"]))
+    assert "must be a JSON object" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("source", [DEMO_FAQ, EVAL_FAQ], ids=["demo", "eval"])
+def test_it_round_trips_without_loss(tmp_path, source):
+    if not source.exists():
+        pytest.fail(f"{source} is missing")
+    call_command("import_faq", source)
+    first = tmp_path / "first.json"
+    call_command("export_faq", first)
+    exported = json.loads(first.read_text(encoding="utf-8"))
+    original = json.loads(source.read_text(encoding="utf-8"))
+    # Every key the source gave comes back with the same value.
+    for given, got in zip(original["entries"], exported["entries"], strict=True):
+        assert {key: got[key] for key in given} == given
+    for given, got in zip(original["municipalities"], exported["municipalities"], strict=True):
+        assert {key: got[key] for key in given} == given
+
+    # And the exported file imports to the same content and exports identically.
+    FaqEntry.objects.all().delete()
+    Municipality.objects.all().delete()
+    call_command("import_faq", first)
+    second = tmp_path / "second.json"
+    call_command("export_faq", second)
+    assert json.loads(second.read_text(encoding="utf-8")) == exported
+
+
+def test_it_exports_unpublished_entries_as_such(tmp_path):
+    call_command("import_faq", write(tmp_path, small_file(published=False)))
+    out = tmp_path / "out.json"
+    call_command("export_faq", out)
+    assert json.loads(out.read_text())["entries"][0]["published"] is False
