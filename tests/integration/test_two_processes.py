@@ -1,0 +1,94 @@
+"""Two real daphne processes sharing one PostgreSQL and one Redis, as in production."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import uuid
+
+import pytest
+import websockets
+from django.db import connection
+
+from tests.conftest import require_service
+from tests.servers import daphne, redis_available
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.timeout(90),
+]
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def two_servers(faq):
+    require_service(
+        connection.vendor == "postgresql", "PostgreSQL (set DATABASE_URL; bin/test does)"
+    )
+    require_service(redis_available(REDIS_URL), f"Redis at {REDIS_URL}")
+    # A prefix of its own keeps this run's groups apart from anything else on that Redis.
+    env = {"REDIS_URL": REDIS_URL, "CHANNEL_LAYER_PREFIX": f"kc-test-{uuid.uuid4().hex[:8]}"}
+    with daphne(**env) as first, daphne(**env) as second:
+        yield first.replace("http", "ws"), second.replace("http", "ws")
+
+
+async def receive(ws) -> dict:
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+
+
+async def test_it_resumes_a_conversation_through_the_other_process(two_servers):
+    first, second = two_servers
+    async with websockets.connect(f"{first}/ws/chat/karvia/?lang=fi") as ws:
+        welcome = await receive(ws)
+        token = welcome["conversation"]
+        await ws.send(json.dumps({"type": "message", "client_id": "q1", "text": "kirjasto"}))
+        assert (await receive(ws))["seq"] == 1
+        answer = await receive(ws)
+        assert answer["sender"] == "bot"
+        assert answer["text"].startswith("Kirjasto on auki")
+
+    async with websockets.connect(f"{second}/ws/chat/karvia/?lang=fi&token={token}") as ws:
+        welcome = await receive(ws)
+        assert welcome["conversation"] == token
+        assert [(m["seq"], m["sender"]) for m in welcome["messages"]] == [
+            (1, "resident"),
+            (2, "bot"),
+        ]
+        assert welcome["messages"][1]["text"] == answer["text"]
+        # The conversation goes on in the second process, numbered after the first's.
+        await ws.send(json.dumps({"type": "message", "client_id": "q2", "text": "jätteet"}))
+        assert (await receive(ws))["seq"] == 3
+
+
+async def test_it_delivers_live_across_processes_through_redis(two_servers):
+    first, second = two_servers
+    async with websockets.connect(f"{first}/ws/chat/karvia/?lang=fi") as a:
+        token = (await receive(a))["conversation"]
+        async with websockets.connect(f"{second}/ws/chat/karvia/?lang=fi&token={token}") as b:
+            await receive(b)
+            for i in range(5):
+                await a.send(json.dumps({"type": "message", "client_id": f"m{i}", "text": "hei"}))
+            seen = []
+            while len(seen) < 10:  # five messages and five bot replies
+                seen.append((await receive(b))["seq"])
+            assert seen == list(range(1, 11))
+
+
+async def test_it_refuses_bad_input_without_harm_in_a_real_server(two_servers):
+    first, _ = two_servers
+    async with websockets.connect(
+        f"{first}/ws/chat/karvia/?lang=fi", origin="https://evil.example.com"
+    ) as ws:
+        assert (await receive(ws))["code"] == "origin_not_allowed"
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await receive(ws)
+        assert closed.value.rcvd.code == 4403
+    async with websockets.connect(f"{first}/ws/chat/karvia/?lang=fi") as ws:
+        await receive(ws)
+        await ws.send("{broken")
+        assert (await receive(ws))["code"] == "malformed_json"
+        await ws.send(json.dumps({"type": "message", "client_id": "ok", "text": "hei"}))
+        assert (await receive(ws))["seq"] == 1
