@@ -344,3 +344,16 @@ async def test_it_answers_ping(faq):
     await communicator.send_json_to({"type": "ping"})
     assert await communicator.receive_json_from() == {"type": "pong"}
     await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("lang", "start"), [("fi", "Valitettavasti"), ("sv", "Tyvärr"), ("en", "Sorry")]
+)
+async def test_it_apologises_in_the_chat_language(faq, lang, start):
+    communicator = await connect(f"/ws/chat/karvia/?lang={lang}")
+    await communicator.receive_json_from()
+    await say(communicator, "qwerty zxcvb")
+    reply = await communicator.receive_json_from()
+    assert reply["sender"] == "bot"
+    assert reply["text"].startswith(start)
+    await communicator.disconnect()
