@@ -72,7 +72,9 @@ class ResidentConsumer(AsyncWebsocketConsumer):
 
         conversation = None
         if token:
-            conversation = await database_sync_to_async(resume_conversation)(municipality, token)
+            conversation = await database_sync_to_async(resume_conversation)(
+                municipality, token, language
+            )
             if conversation is None:
                 await self.send_error("conversation_not_found")
         if conversation is None:
@@ -135,13 +137,13 @@ class ResidentConsumer(AsyncWebsocketConsumer):
         assert self.conversation is not None
         parsed = protocol.parse_resident_message(frame)
         if isinstance(parsed, protocol.FrameError):
-            await self.refuse_frame(parsed.code)
+            await self.refuse_frame(parsed.code, frame)
             return
         if self.conversation.state == Conversation.State.CLOSED:
-            await self.send_error("conversation_closed")
+            await self.send_error("conversation_closed", parsed.client_id)
             return
         if not self.message_limit.allow():
-            await self.refuse_frame("rate_limited")
+            await self.refuse_frame("rate_limited", frame)
             return
         message, created = await database_sync_to_async(append_message)(
             self.conversation.pk,
@@ -164,19 +166,19 @@ class ResidentConsumer(AsyncWebsocketConsumer):
         assert self.conversation is not None
         parsed = protocol.parse_choice(frame)
         if isinstance(parsed, protocol.FrameError):
-            await self.refuse_frame(parsed.code)
+            await self.refuse_frame(parsed.code, frame)
             return
         if self.conversation.state == Conversation.State.CLOSED:
-            await self.send_error("conversation_closed")
+            await self.send_error("conversation_closed", parsed.client_id)
             return
         if not self.message_limit.allow():
-            await self.refuse_frame("rate_limited")
+            await self.refuse_frame("rate_limited", frame)
             return
         answered = await database_sync_to_async(answer_chosen_entry)(
             self.conversation, parsed.entry, parsed.client_id
         )
         if answered is None:
-            await self.refuse_frame("unknown_entry")
+            await self.refuse_frame("unknown_entry", frame)
             return
         await self.flush()
 
@@ -200,15 +202,15 @@ class ResidentConsumer(AsyncWebsocketConsumer):
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, ensure_ascii=False))
 
-    async def send_error(self, code: str) -> None:
-        await self.send_json(protocol.error(code))
+    async def send_error(self, code: str, client_id: object = None) -> None:
+        await self.send_json(protocol.error(code, client_id))
 
-    async def refuse_frame(self, code: str) -> None:
+    async def refuse_frame(self, code: str, frame: dict[str, Any] | None = None) -> None:
         self.refused_frames += 1
         if self.refused_frames > protocol.MAX_REFUSED_FRAMES:
             await self.refuse("too_many_bad_frames", CLOSE_FLOOD)
             return
-        await self.send_error(code)
+        await self.send_error(code, (frame or {}).get("client_id"))
 
     async def refuse(self, code: str, close_code: int) -> None:
         await self.send_error(code)

@@ -15,12 +15,22 @@ def start_conversation(municipality: Municipality, language: str) -> tuple[Conve
     return conversation, token
 
 
-def resume_conversation(municipality: Municipality, token: str) -> Conversation | None:
-    """The conversation behind a resume token, only within the municipality it began in."""
+def resume_conversation(
+    municipality: Municipality, token: str, language: str
+) -> Conversation | None:
+    """The conversation behind a resume token, only within the municipality it began in.
+
+    The resident may have switched the widget's language since; the conversation follows,
+    so that greetings and the bot's words match the widget's.
+    """
     if not token or len(token) > 128:
         return None
-    return (
+    conversation = (
         Conversation.objects.select_related("municipality")
         .filter(municipality=municipality, token_hash=hash_token(token))
         .first()
     )
+    if conversation is not None and conversation.language != language:
+        conversation.language = language
+        conversation.save(update_fields=["language", "updated"])
+    return conversation

@@ -57,8 +57,12 @@ class Choice:
     client_id: str | None
 
 
-def error(code: str) -> dict[str, Any]:
-    return {"type": "error", "code": code, "detail": ERROR_DETAILS[code]}
+def error(code: str, client_id: object = None) -> dict[str, Any]:
+    """An error frame; it names the client_id of the frame it refuses, when there was one."""
+    frame: dict[str, Any] = {"type": "error", "code": code, "detail": ERROR_DETAILS[code]}
+    if isinstance(client_id, str) and 0 < len(client_id) <= MAX_CLIENT_ID_CHARS:
+        frame["client_id"] = client_id
+    return frame
 
 
 def welcome(

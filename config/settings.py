@@ -103,6 +103,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs bot replies and websocket writes from several threads; waiting for the
     # lock beats failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # A file, not memory, so that the daphne processes the browser tests start can see it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

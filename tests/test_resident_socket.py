@@ -357,3 +357,26 @@ async def test_it_apologises_in_the_chat_language(faq, lang, start):
     assert reply["sender"] == "bot"
     assert reply["text"].startswith(start)
     await communicator.disconnect()
+
+
+async def test_it_names_the_refused_message_in_the_error(faq):
+    communicator = await connect()
+    await communicator.receive_json_from()
+    await communicator.send_json_to({"type": "message", "client_id": "m9", "text": " "})
+    frame = await communicator.receive_json_from()
+    assert (frame["code"], frame["client_id"]) == ("empty_text", "m9")
+    await communicator.disconnect()
+
+
+async def test_it_follows_a_language_switch_on_resume(faq):
+    communicator = await connect("/ws/chat/karvia/?lang=fi")
+    token = (await communicator.receive_json_from())["conversation"]
+    await communicator.disconnect()
+    switched = await connect(f"/ws/chat/karvia/?lang=sv&token={token}")
+    welcome = await switched.receive_json_from()
+    assert welcome["conversation"] == token
+    assert welcome["language"] == "sv"
+    assert welcome["municipality"]["greeting"].startswith("Hej")
+    await say(switched, "qwerty zxcvb")
+    assert (await switched.receive_json_from())["text"].startswith("Tyvärr")
+    await switched.disconnect()
