@@ -54,7 +54,7 @@ def daphne(port: int | None = None, **env: str) -> Iterator[str]:
     """A daphne process on 127.0.0.1; yields its base URL (http://127.0.0.1:PORT)."""
     port = port or free_port()
     full_env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": database_url(),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",

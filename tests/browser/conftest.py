@@ -26,8 +26,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _sync_db_calls_beside_playwright(monkeypatch) -> None:
+    # Playwright's sync API keeps an event loop running in the test thread, which Django
+    # takes for async code; the tests' own database calls are plain sync code, so the check
+    # is off during browser tests only (tests/servers.py keeps it on for the servers).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator:
+def browser(django_db_setup, django_db_blocker) -> Iterator:
     require_service(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
