@@ -34,8 +34,10 @@ def _sync_db_calls_beside_playwright(monkeypatch) -> None:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
-def browser(django_db_setup, django_db_blocker) -> Iterator:
+@pytest.fixture(scope="module")
+def browser(django_db_setup) -> Iterator:
+    # Per module, not per session: while Playwright runs, the thread has a running event
+    # loop, which would trouble the sync fixtures of the tests that come after.
     require_service(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
