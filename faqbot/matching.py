@@ -1,22 +1,78 @@
 """The matching core: plain Python, no ORM, so it can be tested and benchmarked alone.
 
-An index is built from FAQ documents; `FaqIndex.decide` maps (message, municipality,
+`FaqIndex` is built from FAQ documents; `FaqIndex.decide` maps (message, municipality,
 language) to a decision: answer with one entry, suggest a few, or hand off.
+
+How a message is scored against an entry:
+- Both are analysed into words with terms (lemmas and compound parts for Finnish, stems for
+  Swedish and English; folded, so missing ä/ö do not matter). A message word matches an
+  entry word when they share a term. Unknown message words are repaired against the
+  index's own vocabulary (typos).
+- Words weigh their inverse document frequency, so rare words count more than "miten" and
+  "voiko"; stop words weigh a tenth.
+- For each phrasing of the entry (question and alternatives) the weighted share of the
+  message that it covers and the share of the phrasing that the message covers combine
+  into an F-score; the best phrasing, the coverage by all phrasings together and the
+  coverage by the answer text (at a lower weight) make the entry's score.
+- A message in another language than an entry is translated word by word into Finnish
+  (bilingual dictionaries) before it is scored against Finnish entries.
+- The confidence is a logistic function of the best score and its margin over the next,
+  fitted by faqbot.calibration; the thresholds on it are chosen there too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rapidfuzz import fuzz, utils
+from rapidfuzz import fuzz, process
+
+from faqbot.analysis import Analyzer, Word
+from faqbot.intent import asks_for_person
 
 Outcome = Literal["answer", "suggest", "handoff"]
+Reason = Literal["confident", "unsure", "low_confidence", "person_requested",
+                 "other_municipality", "empty"]  # fmt: skip
 
-DEFAULT_ANSWER_THRESHOLD = 0.80
-DEFAULT_SUGGEST_THRESHOLD = 0.55
 SUGGESTION_COUNT = 3
+STOP_WORD_FACTOR = 0.1
+UNKNOWN_WORD_FACTOR = 0.6
+TRANSLATED_WORD_FACTOR = 0.8
+# A word that shares only compound parts with another (metsästys|kortti, kirjasto|kortti)
+# matches it partly, by the weight of the shared parts, and never fully.
+PART_CREDIT = 0.8
+TYPO_MIN_LENGTH = 4
+TYPO_CUTOFF = 80
+PRESELECT = 40
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the features of one entry combine, and how the result becomes a confidence."""
+
+    phrase: float = 0.55
+    coverage: float = 0.30
+    answer: float = 0.15
+    # confidence = sigmoid(slope * (score - centre) + margin_slope * margin)
+    slope: float = 12.0
+    centre: float = 0.45
+    margin_slope: float = 4.0
+    # An entry of another municipality that beats every candidate by this much means the
+    # resident asks about something this municipality does not offer.
+    other_municipality_margin: float = 0.15
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer: float = 0.70
+    suggest: float = 0.35
+
+
+DEFAULT_WEIGHTS = Weights()
+DEFAULT_THRESHOLDS = Thresholds()
 
 
 @dataclass(frozen=True)
@@ -33,67 +89,295 @@ class FaqDoc:
 class Candidate:
     key: str
     confidence: float
+    score: float = 0.0
+    matched: tuple[str, ...] = ()  # the message's words that matched, for explanations
 
 
 @dataclass(frozen=True)
 class Decision:
     outcome: Outcome
     candidates: tuple[Candidate, ...] = field(default_factory=tuple)
+    reason: Reason = "confident"
+    language: str = ""  # the language the message was read as
 
     @property
     def best(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    answer: float = DEFAULT_ANSWER_THRESHOLD
-    suggest: float = DEFAULT_SUGGEST_THRESHOLD
+@dataclass
+class _Phrase:
+    words: tuple[Word, ...]
+    terms: frozenset[str]
+    weights: tuple[float, ...] = ()
+    total: float = 1.0
+
+
+@dataclass
+class _Entry:
+    doc: FaqDoc
+    phrases: list[_Phrase]
+    terms: frozenset[str]
+    answer_terms: frozenset[str]
+
+
+@dataclass
+class _Language:
+    document_frequency: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    documents: int = 0
+    vocabulary: dict[str, Word] = field(default_factory=dict)  # folded surface or lemma
+    postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    idf: dict[str, float] = field(default_factory=dict)
+    max_idf: float = 1.0
+    surfaces: list[str] = field(default_factory=list)
+
+
+def _default_analyzer() -> Analyzer:
+    global _ANALYZER
+    if _ANALYZER is None:
+        _ANALYZER = Analyzer()
+    return _ANALYZER
+
+
+_ANALYZER: Analyzer | None = None
 
 
 class FaqIndex:
-    def __init__(self, docs: Iterable[FaqDoc]) -> None:
+    def __init__(
+        self,
+        docs: Iterable[FaqDoc],
+        analyzer: Analyzer | None = None,
+        weights: Weights = DEFAULT_WEIGHTS,
+    ) -> None:
+        self.analyzer = analyzer or _default_analyzer()
+        self.weights = weights
         self.docs: dict[str, FaqDoc] = {}
-        self._phrases: dict[str, list[str]] = {}
+        self._entries: list[_Entry] = []
+        self._languages: dict[str, _Language] = defaultdict(_Language)
         for doc in docs:
-            self.docs[doc.key] = doc
-            phrases = [doc.question, *doc.alternatives]
-            self._phrases[doc.key] = [utils.default_process(p) for p in phrases if p.strip()]
+            self._add(doc)
+        for language in self._languages.values():
+            n = max(language.documents, 1)
+            language.idf = {
+                term: math.log(1 + (n - df + 0.5) / (df + 0.5))
+                for term, df in language.document_frequency.items()
+            }
+            language.max_idf = max(language.idf.values(), default=1.0)
+            language.surfaces = list(language.vocabulary)
+        for entry in self._entries:
+            language = self._languages[entry.doc.language]
+            for phrase in entry.phrases:
+                phrase.weights = tuple(self._weight(w, language) for w in phrase.words)
+                phrase.total = sum(phrase.weights) or 1.0
 
-    def candidates_for(self, municipality: str, language: str) -> list[FaqDoc]:
-        """Entries that may answer in this chat: its municipality's and the shared ones."""
-        return [
-            doc
-            for doc in self.docs.values()
-            if doc.language == language and doc.municipality in (None, municipality)
-        ]
+    # -- building ---------------------------------------------------------------------------
 
-    def score(self, text: str, doc: FaqDoc) -> float:
-        query = utils.default_process(text)
-        if not query:
-            return 0.0
-        return (
-            max(
-                (fuzz.token_set_ratio(query, phrase) for phrase in self._phrases[doc.key]),
-                default=0.0,
-            )
-            / 100.0
+    def _add(self, doc: FaqDoc) -> None:
+        analyse = self.analyzer.words
+        phrases = []
+        for text in (doc.question, *doc.alternatives):
+            words = analyse(text, doc.language)
+            if words:
+                phrases.append(_Phrase(words, frozenset(t for w in words for t in w.terms)))
+        if not phrases:
+            return
+        terms = frozenset(t for p in phrases for t in p.terms)
+        answer_terms = frozenset(
+            t for w in analyse(doc.answer[:2000], doc.language) if not w.stop for t in w.terms
         )
+        index = len(self._entries)
+        self._entries.append(_Entry(doc, phrases, terms, answer_terms))
+        self.docs[doc.key] = doc
+        language = self._languages[doc.language]
+        language.documents += 1
+        for term in terms:
+            language.document_frequency[term] += 1
+            language.postings[term].append(index)
+        for phrase in phrases:
+            for word in phrase.words:
+                language.vocabulary.setdefault(word.surface, word)
+                language.vocabulary.setdefault(word.main, word)
+
+    def _weight(self, word: Word, language: _Language, municipality: str = "") -> float:
+        known = [language.idf[t] for t in word.terms if t in language.idf]
+        weight = max(known) if known else language.max_idf * UNKNOWN_WORD_FACTOR
+        if word.translated:
+            weight *= TRANSLATED_WORD_FACTOR
+        # The chat's own municipality's name says nothing about the topic.
+        if word.stop or (municipality and word.main == municipality):
+            weight *= STOP_WORD_FACTOR
+        return weight
+
+    @staticmethod
+    def _inside(word: Word, terms: frozenset[str], language: _Language) -> float:
+        """How much of a word is found among the terms: 1 for the word, less for parts."""
+        if not word.core.isdisjoint(terms):
+            return 1.0
+        if not word.parts or word.parts.isdisjoint(terms):
+            return 0.0
+        idf, default = language.idf, language.max_idf
+        total = found = 0.0
+        for part in word.parts:
+            weight = idf.get(part, default)
+            total += weight
+            if part in terms:
+                found += weight
+        return PART_CREDIT * found / total
+
+    # -- the message ------------------------------------------------------------------------
+
+    def _repair(self, words: Sequence[Word], language: _Language) -> tuple[Word, ...]:
+        """Typos: a word the index does not know takes the terms of its closest known word."""
+        repaired = []
+        for word in words:
+            if (
+                word.stop
+                or len(word.surface) < TYPO_MIN_LENGTH
+                or any(t in language.idf for t in word.terms)
+                or not language.surfaces
+            ):
+                repaired.append(word)
+                continue
+            match = process.extractOne(
+                word.surface, language.surfaces, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+            )
+            if match is None:
+                repaired.append(word)
+                continue
+            known = language.vocabulary[match[0]]
+            repaired.append(
+                Word(
+                    word.surface,
+                    word.main,
+                    word.core | known.core,
+                    word.parts | known.parts,
+                    word.stop,
+                    word.known,
+                    word.translated,
+                )
+            )
+        return tuple(repaired)
+
+    def _message_words(self, text: str, detected: str) -> dict[str, tuple[Word, ...]]:
+        """The message as words of each FAQ language it can be compared with."""
+        by_language: dict[str, tuple[Word, ...]] = {}
+        for code, language in self._languages.items():
+            if code == detected:
+                words = self.analyzer.words(text, code)
+            elif code == "fi" and detected in ("sv", "en"):
+                words = self.analyzer.translate_to_finnish(text, detected)
+            else:
+                continue
+            if words:
+                by_language[code] = self._repair(words, language)
+        return by_language
+
+    # -- scoring ----------------------------------------------------------------------------
+
+    def _score(
+        self,
+        entry: _Entry,
+        words: Sequence[Word],
+        weights: Sequence[float],
+        message_terms: frozenset[str],
+        language: _Language,
+    ) -> tuple[float, tuple[str, ...]]:
+        inside = self._inside
+        total = sum(weights) or 1.0
+        best_f = 0.0
+        matched: set[int] = set()
+        for phrase in entry.phrases:
+            covered_message = 0.0
+            for i, word in enumerate(words):
+                share = inside(word, phrase.terms, language)
+                if share:
+                    covered_message += weights[i] * share
+                    matched.add(i)
+            if not covered_message:
+                continue
+            covered_phrase = sum(
+                weight * inside(word, message_terms, language)
+                for word, weight in zip(phrase.words, phrase.weights, strict=True)
+            )
+            cq, cp = covered_message / total, covered_phrase / phrase.total
+            if cp:
+                best_f = max(best_f, 2 * cq * cp / (cq + cp))
+        coverage = sum(
+            weight * inside(word, entry.terms, language)
+            for word, weight in zip(words, weights, strict=True)
+        )
+        answer = sum(
+            weight * inside(word, entry.answer_terms, language)
+            for word, weight in zip(words, weights, strict=True)
+        )
+        w = self.weights
+        score = w.phrase * best_f + (w.coverage * coverage + w.answer * answer) / total
+        return score, tuple(words[i].surface for i in sorted(matched))
+
+    def _confidence(self, score: float, margin: float) -> float:
+        w = self.weights
+        x = w.slope * (score - w.centre) + w.margin_slope * margin
+        return 1.0 / (1.0 + math.exp(-x))
+
+    def rank(
+        self, text: str, municipality: str, language: str
+    ) -> tuple[list[tuple[float, int, tuple[str, ...]]], float, str]:
+        """In-scope entries by score, best first; the best other municipality's score."""
+        detected = self.analyzer.detect_language(text, language)
+        scored: dict[int, tuple[float, tuple[str, ...]]] = {}
+        for code, words in self._message_words(text, detected).items():
+            lang = self._languages[code]
+            weights = [self._weight(w, lang, municipality) for w in words]
+            message_terms = frozenset(t for w in words for t in w.terms)
+            # Preselect by the weight of matched words, then score the best in full.
+            quick: dict[int, float] = defaultdict(float)
+            for word, weight in zip(words, weights, strict=True):
+                hits: set[int] = set()
+                for term in word.terms:
+                    hits.update(lang.postings.get(term, ()))
+                for hit in hits:
+                    quick[hit] += weight
+            for index in sorted(quick, key=quick.__getitem__, reverse=True)[:PRESELECT]:
+                score, matched = self._score(
+                    self._entries[index], words, weights, message_terms, lang
+                )
+                if score > scored.get(index, (0.0,))[0]:
+                    scored[index] = (score, matched)
+        inside, other = [], 0.0
+        for index, (score, matched) in scored.items():
+            owner = self._entries[index].doc.municipality
+            if owner is None or owner == municipality:
+                inside.append((score, index, matched))
+            else:
+                other = max(other, score)
+        inside.sort(key=lambda item: (-item[0], item[1]))
+        return inside, other, detected
 
     def decide(
         self, text: str, municipality: str, language: str, thresholds: Thresholds | None = None
     ) -> Decision:
-        thresholds = thresholds or Thresholds()
-        ranked = sorted(
-            (
-                Candidate(doc.key, self.score(text, doc))
-                for doc in self.candidates_for(municipality, language)
-            ),
-            key=lambda c: c.confidence,
-            reverse=True,
-        )[:SUGGESTION_COUNT]
-        if ranked and ranked[0].confidence >= thresholds.answer:
-            return Decision("answer", tuple(ranked))
-        if ranked and ranked[0].confidence >= thresholds.suggest:
-            return Decision("suggest", tuple(c for c in ranked if c.confidence > 0))
-        return Decision("handoff", tuple(ranked))
+        thresholds = thresholds or DEFAULT_THRESHOLDS
+        inside, other, detected = self.rank(text, municipality, language)
+        top = inside[:SUGGESTION_COUNT]
+        best = top[0][0] if top else 0.0
+        runner_up = inside[1][0] if len(inside) > 1 else 0.0
+        candidates = []
+        for rank, (score, index, matched) in enumerate(top):
+            margin = score - (inside[rank + 1][0] if rank + 1 < len(inside) else 0.0)
+            confidence = self._confidence(score, margin if rank == 0 else 0.0)
+            candidates.append(
+                Candidate(self._entries[index].doc.key, round(confidence, 4), score, matched)
+            )
+        result = tuple(candidates)
+        if asks_for_person(self.analyzer, text):
+            return Decision("handoff", result, "person_requested", detected)
+        if not result:
+            return Decision("handoff", result, "empty", detected)
+        if other > best + self.weights.other_municipality_margin:
+            return Decision("handoff", result, "other_municipality", detected)
+        confidence = self._confidence(best, best - runner_up)
+        if confidence >= thresholds.answer:
+            return Decision("answer", result, "confident", detected)
+        if confidence >= thresholds.suggest:
+            return Decision("suggest", result, "unsure", detected)
+        return Decision("handoff", result, "low_confidence", detected)

@@ -1,0 +1,198 @@
+"""From a message to the words the matcher compares: lemmas, compound parts and stems.
+
+Finnish goes through spaCy and Voikko (faqbot.finnish); Swedish and English through the
+Snowball stemmers. Every term is folded (lower case, no diacritics), so that "jateastia"
+and "jäteastia" meet. A message in English or Swedish is also translated word by word into
+Finnish, where most FAQ content is.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
+from spacy.lang.fi.stop_words import STOP_WORDS as FI_STOP_WORDS
+from spacy.lang.sv.stop_words import STOP_WORDS as SV_STOP_WORDS
+
+from faqbot.bilingual import FILES, Dictionary
+from faqbot.finnish import FinnishMorphology
+from faqbot.folding import fold, words
+
+STOP_WORDS = {
+    "fi": frozenset(fold(w) for w in FI_STOP_WORDS),
+    "sv": frozenset(fold(w) for w in SV_STOP_WORDS),
+    "en": frozenset(fold(w) for w in EN_STOP_WORDS),
+}
+STEMMER_NAMES = {"sv": "swedish", "en": "english"}
+MIN_COMPOUND_PART = 3
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a text, with every term that may match it."""
+
+    surface: str  # folded
+    main: str  # the lemma or stem
+    core: frozenset[str]  # the word itself: its lemma, other possible lemmas, or stem
+    parts: frozenset[str]  # compound parts: a match on these alone is a partial match
+    stop: bool
+    known: bool
+    translated: bool = False
+
+    @property
+    def terms(self) -> frozenset[str]:
+        return self.core | self.parts
+
+
+class Analyzer:
+    """The language tools of one process. Build it once: loading spaCy takes a second."""
+
+    def __init__(self) -> None:
+        self.finnish = FinnishMorphology()
+        self._stemmers = {lang: Stemmer.Stemmer(name) for lang, name in STEMMER_NAMES.items()}
+        self._stem_lock = threading.Lock()
+        self.dictionaries = {lang: Dictionary(name) for lang, name in FILES.items()}
+        self._stem_index: dict[str, dict[str, list[str]]] = {}
+        self._index_lock = threading.Lock()
+
+    # -- analysis --------------------------------------------------------------------------
+
+    def words(self, text: str, language: str) -> tuple[Word, ...]:
+        if language == "fi":
+            return self._finnish_words(text)
+        return _cached_stemmed_words(self, text, language)
+
+    def _finnish_words(self, text: str) -> tuple[Word, ...]:
+        result = []
+        for surface, lemma in self.finnish.lemmas(text):
+            if not any(ch.isalnum() for ch in surface):
+                continue
+            analysed = self.finnish.word(surface, lemma)
+            core = {analysed.lemma, *analysed.alternatives, fold(surface)}
+            result.append(
+                Word(
+                    surface=fold(surface),
+                    main=analysed.lemma,
+                    core=frozenset(core),
+                    parts=frozenset(analysed.parts) - core,
+                    stop=analysed.lemma in STOP_WORDS["fi"] or fold(surface) in STOP_WORDS["fi"],
+                    known=analysed.known,
+                )
+            )
+        return tuple(result)
+
+    def stem(self, word: str, language: str) -> str:
+        with self._stem_lock:
+            return fold(self._stemmers[language].stemWord(word))
+
+    # -- translation into Finnish ----------------------------------------------------------
+
+    def _headwords_by_stem(self, language: str) -> dict[str, list[str]]:
+        index = self._stem_index.get(language)
+        if index is None:
+            with self._index_lock:
+                index = self._stem_index.get(language)
+                if index is None:
+                    index = {}
+                    for headword in self.dictionaries[language].headwords():
+                        if headword.isalpha():
+                            index.setdefault(self.stem(headword, language), []).append(headword)
+                    self._stem_index[language] = index
+        return index
+
+    def _headwords(self, word: str, language: str) -> list[str]:
+        """Dictionary headwords for an inflected word, or for the parts of a compound."""
+        by_stem = self._headwords_by_stem(language)
+        found = by_stem.get(self.stem(word, language), [])
+        if found or len(word) < 2 * MIN_COMPOUND_PART:
+            return found
+        # Swedish (and some English) compounds: hyres+bostad, återvinnings+station.
+        for cut in range(len(word) - MIN_COMPOUND_PART, MIN_COMPOUND_PART - 1, -1):
+            head, tail = word[:cut], word[cut:]
+            tail_words = by_stem.get(self.stem(tail, language), [])
+            if not tail_words:
+                continue
+            head_words = by_stem.get(self.stem(head, language), []) or (
+                by_stem.get(self.stem(head[:-1], language), []) if head.endswith("s") else []
+            )
+            if head_words:
+                return head_words + tail_words
+        return []
+
+    def translate_to_finnish(self, text: str, language: str) -> tuple[Word, ...]:
+        """Each content word of an English or Swedish text as the Finnish terms it may mean."""
+        return _cached_translation(self, text, language)
+
+    def _translate_word(self, word: str, language: str) -> frozenset[str]:
+        dictionary = self.dictionaries[language]
+        translations: list[str] = []
+        for headword in self._headwords(word, language):
+            translations += dictionary.translate(headword)
+        terms: set[str] = set()
+        for translation in translations:
+            for finnish in self._finnish_words(translation):
+                if not finnish.stop:
+                    terms.add(finnish.main)
+        return frozenset(terms)
+
+    # -- language of a message -------------------------------------------------------------
+
+    def detect_language(self, text: str, page_language: str) -> str:
+        """The language a message is written in: the one that recognises most of its words.
+
+        Ties go to the page's language, so short or mixed messages keep it.
+        """
+        tokens = words(text)
+        if not tokens:
+            return page_language
+        scores = dict.fromkeys(("fi", "sv", "en"), 0.0)
+        for token in tokens:
+            folded = fold(token)
+            for language in ("sv", "en"):
+                if folded in STOP_WORDS[language]:
+                    scores[language] += 1.0
+                elif self._headwords_by_stem(language).get(self.stem(token, language)):
+                    scores[language] += 0.6
+            if token.isalpha() and self.finnish.word(token, token).known:
+                scores["fi"] += 1.0 if folded not in STOP_WORDS["fi"] else 1.2
+        best = max(scores.values())
+        if scores.get(page_language, 0) >= best:
+            return page_language
+        return max(scores, key=lambda lang: scores[lang])
+
+
+@lru_cache(maxsize=50_000)
+def _cached_stemmed_words(analyzer: Analyzer, text: str, language: str) -> tuple[Word, ...]:
+    result = []
+    for token in words(text):
+        folded = fold(token)
+        stem = analyzer.stem(token, language)
+        result.append(
+            Word(
+                surface=folded,
+                main=stem,
+                core=frozenset({stem}),
+                parts=frozenset(),
+                stop=folded in STOP_WORDS[language],
+                known=True,
+            )
+        )
+    return tuple(result)
+
+
+@lru_cache(maxsize=50_000)
+def _cached_translation(analyzer: Analyzer, text: str, language: str) -> tuple[Word, ...]:
+    result = []
+    for token in words(text):
+        folded = fold(token)
+        if folded in STOP_WORDS[language] or not token.isalpha():
+            continue
+        terms = analyzer._translate_word(token, language)
+        if terms:
+            result.append(
+                Word(folded, folded, terms, frozenset(), stop=False, known=True, translated=True)
+            )
+    return tuple(result)

@@ -1,0 +1,124 @@
+"""Finnish morphology: spaCy's Finnish pipeline for lemmas, Voikko for compound parts.
+
+Only the pipeline's tokenizer and lemmatizer run (the lemmatizer is Voikko-based); the
+tagger, parser and NER would cost milliseconds per message and add nothing here. Words
+Voikko does not know go through the spoken-Finnish rules before they are given up on.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+from faqbot.folding import fold
+from faqbot.spoken_finnish import restored_diacritics, spoken_candidates
+
+SPACY_MODEL = "spacy_fi_experimental_web_md"
+WORDBASE_RE = re.compile(r"\+([^+(]+)(?:\(([^)]*)\))?")
+MIN_PART_LENGTH = 3
+
+
+@dataclass(frozen=True)
+class FinnishWord:
+    lemma: str  # folded
+    alternatives: tuple[str, ...]  # other folded lemmas Voikko considers possible
+    parts: tuple[str, ...]  # folded compound parts, e.g. jäteastia → jate, astia
+    known: bool
+
+
+class FinnishMorphology:
+    """One per process: the models are loaded once and shared by the matcher threads."""
+
+    def __init__(self) -> None:
+        import libvoikko
+        import spacy
+
+        self.nlp = spacy.load(
+            SPACY_MODEL,
+            exclude=["tok2vec", "tagger", "morphologizer", "parser", "attribute_ruler", "ner"],
+        )
+        self.voikko = libvoikko.Voikko("fi")
+        # Voikko handles are not safe to share between threads, and spaCy's lemmatizer
+        # holds one of its own.
+        self.lock = threading.Lock()
+        self.vectors = self.nlp.vocab.vectors
+
+    def lemmas(self, text: str) -> list[tuple[str, str]]:
+        """(lower-case surface, spaCy lemma) for each word of the text."""
+        with self.lock:
+            doc = self.nlp(text.lower())
+        return [(t.lower_, t.lemma_.lower()) for t in doc if not (t.is_punct or t.is_space)]
+
+    def word(self, surface: str, lemma: str) -> FinnishWord:
+        return _analyse_word(self, surface, lemma)
+
+    def _voikko(self, word: str) -> list[dict[str, str]]:
+        with self.lock:
+            return self.voikko.analyze(word)
+
+    def vector(self, lemma: str) -> object | None:
+        """The word vector of a lemma (unfolded), or None."""
+        key = self.nlp.vocab.strings[lemma] if lemma in self.nlp.vocab.strings else None
+        if key is None or key not in self.vectors:
+            return None
+        return self.vectors[key]
+
+
+def _parts(wordbases: str) -> list[str]:
+    """Compound parts from Voikko's WORDBASES, e.g. '+jäte(jäte)+astia(astia)'.
+
+    Derivational endings ('+ut', '+inen') are not words; '=' joins a fused pair
+    ('auki=olo'), whose halves are words of their own.
+    """
+    parts = []
+    for surface, base in WORDBASE_RE.findall(wordbases or ""):
+        part = (base or surface).strip().lower()
+        if part.startswith("+"):
+            continue
+        for piece in part.split("="):
+            if len(piece) >= MIN_PART_LENGTH:
+                parts.append(piece)
+    return parts
+
+
+def _repairs(surface: str) -> list[str]:
+    """Spoken forms first, then missing ä/ö, then both together."""
+    spoken = list(spoken_candidates(surface))
+    return [
+        *spoken,
+        *restored_diacritics(surface),
+        *(v for s in spoken for v in restored_diacritics(s)),
+    ]
+
+
+@lru_cache(maxsize=200_000)
+def _analyse_word(morph: FinnishMorphology, surface: str, lemma: str) -> FinnishWord:
+    analyses = morph._voikko(surface)
+    if not analyses and surface.isalpha():
+        for candidate in _repairs(surface):
+            analyses = morph._voikko(candidate)
+            if analyses:
+                lemma = analyses[0].get("BASEFORM", candidate).lower()
+                break
+    if not analyses:
+        return FinnishWord(fold(surface), (), (), known=False)
+    lemmas: list[str] = []
+    parts: list[str] = []
+    for analysis in analyses:
+        base = analysis.get("BASEFORM", "").lower()
+        if base and base not in lemmas:
+            lemmas.append(base)
+        for part in _parts(analysis.get("WORDBASES", "")):
+            if part not in parts:
+                parts.append(part)
+    main = lemma if lemma in lemmas else lemmas[0] if lemmas else surface
+    folded_main = fold(main)
+    alternatives = tuple(dict.fromkeys(fold(x) for x in lemmas if fold(x) != folded_main))
+    folded_parts = tuple(
+        dict.fromkeys(fold(p) for p in parts if fold(p) not in {folded_main, *alternatives})
+    )
+    # A compound's last part alone is not a compound part worth listing if it equals the
+    # whole word (simple words have one part: themselves).
+    return FinnishWord(folded_main, alternatives, folded_parts, known=True)
