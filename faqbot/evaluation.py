@@ -61,6 +61,11 @@ class Outcome:
         return self.answered is not None and self.answered != self.question.expected
 
     @property
+    def in_top1(self) -> bool:
+        best = self.decision.best
+        return best is not None and best.key == self.question.expected
+
+    @property
     def in_top3(self) -> bool:
         return self.question.expected in [c.key for c in self.decision.candidates[:3]]
 
@@ -137,6 +142,7 @@ class Scores:
     wrong_answer_rate: float = 0.0
     handoff_recall: float = 0.0
     top3_recall: float = 0.0
+    top1_recall: float = 0.0
     p50_ms: float = 0.0
     p99_ms: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -148,6 +154,7 @@ class Scores:
             "wrong_answer_rate": round(self.wrong_answer_rate, 4),
             "handoff_recall": round(self.handoff_recall, 4),
             "top3_recall": round(self.top3_recall, 4),
+            "top1_recall": round(self.top1_recall, 4),
             "p50_ms": round(self.p50_ms, 2),
             "p99_ms": round(self.p99_ms, 2),
         }
@@ -167,6 +174,7 @@ def score(outcomes: list[Outcome]) -> Scores:
         wrong_answer_rate=share(sum(o.wrong_answer for o in outcomes), len(outcomes)),
         handoff_recall=share(sum(o.answered is None for o in handoffs), len(handoffs)),
         top3_recall=share(sum(o.in_top3 for o in entry_questions), len(entry_questions)),
+        top1_recall=share(sum(o.in_top1 for o in entry_questions), len(entry_questions)),
         p50_ms=_percentile(times, 0.50),
         p99_ms=_percentile(times, 0.99),
     )

@@ -44,9 +44,30 @@ TRANSLATED_WORD_FACTOR = 0.8
 # A word that shares only compound parts with another (metsästys|kortti, kirjasto|kortti)
 # matches it partly, by the weight of the shared parts, and never fully.
 PART_CREDIT = 0.8
+LONG_MESSAGE_WORDS = 4
 TYPO_MIN_LENGTH = 4
 TYPO_CUTOFF = 80
 PRESELECT = 40
+PRESELECT_OTHERS = 10
+# Scores against entries in another language than the message's come through word-by-word
+# translation, which is less sure than the message's own words.
+CROSS_LANGUAGE_FACTOR = 0.9
+# Only a word at least this rare (share of the rarest word's weight) can show that the
+# resident asks about another municipality's service.
+ELSEWHERE_MIN_WEIGHT = 0.5
+
+
+def confidence_features(
+    score: float, margin: float, cross_language: bool, content_words: int
+) -> tuple[float, ...]:
+    """What the confidence of a candidate is computed from (see Weights.calibration)."""
+    return (
+        1.0,
+        score,
+        margin,
+        1.0 if cross_language else 0.0,
+        min(1.0, max(0.0, (content_words - LONG_MESSAGE_WORDS) / 8)),
+    )
 
 
 @dataclass(frozen=True)
@@ -56,13 +77,9 @@ class Weights:
     phrase: float = 0.55
     coverage: float = 0.30
     answer: float = 0.15
-    # confidence = sigmoid(slope * (score - centre) + margin_slope * margin)
-    slope: float = 12.0
-    centre: float = 0.45
-    margin_slope: float = 4.0
-    # An entry of another municipality that beats every candidate by this much means the
-    # resident asks about something this municipality does not offer.
-    other_municipality_margin: float = 0.15
+    # confidence = sigmoid(calibration · features), features as in `confidence_features`;
+    # fitted by faqbot.calibration (python manage.py calibrate_bot).
+    calibration: tuple[float, ...] = (-5.4, 12.0, 4.0, 0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,7 @@ class Candidate:
     confidence: float
     score: float = 0.0
     matched: tuple[str, ...] = ()  # the message's words that matched, for explanations
+    features: tuple[float, ...] = ()  # what the confidence was computed from
 
 
 @dataclass(frozen=True)
@@ -103,6 +121,14 @@ class Decision:
     @property
     def best(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
+
+
+@dataclass
+class Ranking:
+    inside: list[tuple[float, int, tuple[str, ...]]]
+    other: tuple[float, int, tuple[str, ...]] | None
+    detected: str
+    message: dict[str, tuple[tuple[Word, ...], list[float]]]
 
 
 @dataclass
@@ -284,6 +310,10 @@ class FaqIndex:
     ) -> tuple[float, tuple[str, ...]]:
         inside = self._inside
         total = sum(weights) or 1.0
+        # A long message tells a story around its question: what matters is how much of an
+        # entry's phrasing it contains more than how much of it the phrasing explains.
+        content = sum(1 for w in words if not w.stop)
+        beta2 = (1.0 + min(1.0, max(0.0, (content - LONG_MESSAGE_WORDS) / 8))) ** 2
         best_f = 0.0
         matched: set[int] = set()
         for phrase in entry.phrases:
@@ -301,7 +331,7 @@ class FaqIndex:
             )
             cq, cp = covered_message / total, covered_phrase / phrase.total
             if cp:
-                best_f = max(best_f, 2 * cq * cp / (cq + cp))
+                best_f = max(best_f, (1 + beta2) * cq * cp / (beta2 * cq + cp))
         coverage = sum(
             weight * inside(word, entry.terms, language)
             for word, weight in zip(words, weights, strict=True)
@@ -314,20 +344,19 @@ class FaqIndex:
         score = w.phrase * best_f + (w.coverage * coverage + w.answer * answer) / total
         return score, tuple(words[i].surface for i in sorted(matched))
 
-    def _confidence(self, score: float, margin: float) -> float:
-        w = self.weights
-        x = w.slope * (score - w.centre) + w.margin_slope * margin
-        return 1.0 / (1.0 + math.exp(-x))
+    def _confidence(self, features: tuple[float, ...]) -> float:
+        x = sum(c * f for c, f in zip(self.weights.calibration, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
 
-    def rank(
-        self, text: str, municipality: str, language: str
-    ) -> tuple[list[tuple[float, int, tuple[str, ...]]], float, str]:
-        """In-scope entries by score, best first; the best other municipality's score."""
+    def rank(self, text: str, municipality: str, language: str) -> Ranking:
+        """In-scope entries by score, best first, and the best of other municipalities."""
         detected = self.analyzer.detect_language(text, language)
         scored: dict[int, tuple[float, tuple[str, ...]]] = {}
+        message: dict[str, tuple[tuple[Word, ...], list[float]]] = {}
         for code, words in self._message_words(text, detected).items():
             lang = self._languages[code]
             weights = [self._weight(w, lang, municipality) for w in words]
+            message[code] = (words, weights)
             message_terms = frozenset(t for w in words for t in w.terms)
             # Preselect by the weight of matched words, then score the best in full.
             quick: dict[int, float] = defaultdict(float)
@@ -337,45 +366,89 @@ class FaqIndex:
                     hits.update(lang.postings.get(term, ()))
                 for hit in hits:
                     quick[hit] += weight
-            for index in sorted(quick, key=quick.__getitem__, reverse=True)[:PRESELECT]:
+            ours = [i for i in quick if self._in_scope(i, municipality)]
+            theirs = [i for i in quick if not self._in_scope(i, municipality)]
+            chosen = sorted(ours, key=quick.__getitem__, reverse=True)[:PRESELECT]
+            chosen += sorted(theirs, key=quick.__getitem__, reverse=True)[:PRESELECT_OTHERS]
+            for index in chosen:
                 score, matched = self._score(
                     self._entries[index], words, weights, message_terms, lang
                 )
+                if code != detected:
+                    score *= CROSS_LANGUAGE_FACTOR
                 if score > scored.get(index, (0.0,))[0]:
                     scored[index] = (score, matched)
-        inside, other = [], 0.0
+        inside, others = [], []
         for index, (score, matched) in scored.items():
-            owner = self._entries[index].doc.municipality
-            if owner is None or owner == municipality:
-                inside.append((score, index, matched))
-            else:
-                other = max(other, score)
+            target = inside if self._in_scope(index, municipality) else others
+            target.append((score, index, matched))
         inside.sort(key=lambda item: (-item[0], item[1]))
-        return inside, other, detected
+        others.sort(key=lambda item: (-item[0], item[1]))
+        return Ranking(inside, others[0] if others else None, detected, message)
+
+    def _in_scope(self, index: int, municipality: str) -> bool:
+        owner = self._entries[index].doc.municipality
+        return owner is None or owner == municipality
+
+    def _elsewhere_only(self, ranking: Ranking, municipality: str) -> bool:
+        """Does the message name something only another municipality's FAQ knows of?
+
+        True when the best entry of another municipality fully matches a content word that
+        no entry of this chat contains: the resident asks about a service (a campsite, a
+        swimming hall) that this municipality does not have.
+        """
+        if ranking.other is None:
+            return False
+        best = ranking.inside[0][0] if ranking.inside else 0.0
+        other_score, other_index, _ = ranking.other
+        if other_score <= best:
+            return False
+        entry = self._entries[other_index]
+        words, weights = ranking.message.get(entry.doc.language, ((), []))
+        lang = self._languages[entry.doc.language]
+        for word, weight in zip(words, weights, strict=True):
+            if word.stop or weight < lang.max_idf * ELSEWHERE_MIN_WEIGHT:
+                continue
+            if self._inside(word, entry.terms, lang) < 1.0:
+                continue
+            if not any(
+                self._in_scope(i, municipality)
+                for term in word.core
+                for i in lang.postings.get(term, ())
+            ):
+                return True
+        return False
 
     def decide(
         self, text: str, municipality: str, language: str, thresholds: Thresholds | None = None
     ) -> Decision:
         thresholds = thresholds or DEFAULT_THRESHOLDS
-        inside, other, detected = self.rank(text, municipality, language)
+        ranking = self.rank(text, municipality, language)
+        inside, detected = ranking.inside, ranking.detected
         top = inside[:SUGGESTION_COUNT]
-        best = top[0][0] if top else 0.0
-        runner_up = inside[1][0] if len(inside) > 1 else 0.0
+        content_words = sum(1 for w in ranking.message.get(detected, ((), []))[0] if not w.stop)
         candidates = []
         for rank, (score, index, matched) in enumerate(top):
             margin = score - (inside[rank + 1][0] if rank + 1 < len(inside) else 0.0)
-            confidence = self._confidence(score, margin if rank == 0 else 0.0)
+            entry_language = self._entries[index].doc.language
+            features = confidence_features(score, margin, entry_language != detected, content_words)
             candidates.append(
-                Candidate(self._entries[index].doc.key, round(confidence, 4), score, matched)
+                Candidate(
+                    self._entries[index].doc.key,
+                    round(self._confidence(features), 4),
+                    score,
+                    matched,
+                    features,
+                )
             )
         result = tuple(candidates)
         if asks_for_person(self.analyzer, text):
             return Decision("handoff", result, "person_requested", detected)
         if not result:
             return Decision("handoff", result, "empty", detected)
-        if other > best + self.weights.other_municipality_margin:
+        if self._elsewhere_only(ranking, municipality):
             return Decision("handoff", result, "other_municipality", detected)
-        confidence = self._confidence(best, best - runner_up)
+        confidence = result[0].confidence
         if confidence >= thresholds.answer:
             return Decision("answer", result, "confident", detected)
         if confidence >= thresholds.suggest:

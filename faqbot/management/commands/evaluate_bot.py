@@ -42,7 +42,13 @@ class Command(BaseCommand):
         self._print(result)
 
     def _print(self, result: dict[str, Any]) -> None:
-        keys = ["answer_accuracy", "wrong_answer_rate", "handoff_recall", "top3_recall"]
+        keys = [
+            "answer_accuracy",
+            "wrong_answer_rate",
+            "handoff_recall",
+            "top3_recall",
+            "top1_recall",
+        ]
         self.stdout.write(f"n = {result['n']}")
         for key in keys:
             self.stdout.write(f"  {key:<18} {result[key]:.3f}")
