@@ -23,11 +23,13 @@ from faqbot.folding import fold, words
 
 STOP_WORDS = {
     "fi": frozenset(fold(w) for w in FI_STOP_WORDS),
-    "sv": frozenset(fold(w) for w in SV_STOP_WORDS),
+    # spaCy's Swedish list lacks the commonest verb form of all.
+    "sv": frozenset(fold(w) for w in SV_STOP_WORDS | {"är"}),
     "en": frozenset(fold(w) for w in EN_STOP_WORDS),
 }
 STEMMER_NAMES = {"sv": "swedish", "en": "english"}
 MIN_COMPOUND_PART = 3
+MAX_TRANSLATED_TERMS = 10
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,10 @@ class Word:
     stop: bool
     known: bool
     translated: bool = False
+    lemma: str = ""  # unfolded, for word vectors (Finnish only)
+    # Words of similar meaning from the index's vocabulary, with their similarity (0..1);
+    # filled in by the matcher.
+    similar: tuple[tuple[str, float], ...] = ()
 
     @property
     def terms(self) -> frozenset[str]:
@@ -78,6 +84,7 @@ class Analyzer:
                     main=analysed.lemma,
                     core=frozenset(core),
                     parts=frozenset(analysed.parts) - core,
+                    lemma=analysed.raw,
                     stop=analysed.lemma in STOP_WORDS["fi"] or fold(surface) in STOP_WORDS["fi"],
                     known=analysed.known,
                 )
@@ -109,8 +116,10 @@ class Analyzer:
         found = by_stem.get(self.stem(word, language), [])
         if found or len(word) < 2 * MIN_COMPOUND_PART:
             return found
-        # Swedish (and some English) compounds: hyres+bostad, återvinnings+station.
-        for cut in range(len(word) - MIN_COMPOUND_PART, MIN_COMPOUND_PART - 1, -1):
+        # Swedish (and some English) compounds: hyres+bostad, återvinnings+station. The
+        # shortest head that works leaves the longest tail: kommunal+skatten, not
+        # kommunals+katten.
+        for cut in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART + 1):
             head, tail = word[:cut], word[cut:]
             tail_words = by_stem.get(self.stem(tail, language), [])
             if not tail_words:
@@ -128,15 +137,18 @@ class Analyzer:
 
     def _translate_word(self, word: str, language: str) -> frozenset[str]:
         dictionary = self.dictionaries[language]
+        headwords = self._headwords(word, language)
+        # The word itself first: its first senses are the likeliest.
+        headwords.sort(key=lambda h: h != word)
         translations: list[str] = []
-        for headword in self._headwords(word, language):
-            translations += dictionary.translate(headword)
-        terms: set[str] = set()
+        for headword in headwords:
+            translations += [t for t in dictionary.translate(headword) if t not in translations]
+        terms: list[str] = []
         for translation in translations:
             for finnish in self._finnish_words(translation):
-                if not finnish.stop:
-                    terms.add(finnish.main)
-        return frozenset(terms)
+                if not finnish.stop and finnish.main not in terms:
+                    terms.append(finnish.main)
+        return frozenset(terms[:MAX_TRANSLATED_TERMS])
 
     # -- language of a message -------------------------------------------------------------
 

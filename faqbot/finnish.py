@@ -12,6 +12,8 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from faqbot.folding import fold
 from faqbot.spoken_finnish import restored_diacritics, spoken_candidates
 
@@ -26,6 +28,7 @@ class FinnishWord:
     alternatives: tuple[str, ...]  # other folded lemmas Voikko considers possible
     parts: tuple[str, ...]  # folded compound parts, e.g. jäteastia → jate, astia
     known: bool
+    raw: str = ""  # the lemma before folding, as the word vectors know it
 
 
 class FinnishMorphology:
@@ -58,12 +61,14 @@ class FinnishMorphology:
         with self.lock:
             return self.voikko.analyze(word)
 
-    def vector(self, lemma: str) -> object | None:
-        """The word vector of a lemma (unfolded), or None."""
-        key = self.nlp.vocab.strings[lemma] if lemma in self.nlp.vocab.strings else None
-        if key is None or key not in self.vectors:
+    def vector(self, lemma: str) -> np.ndarray | None:
+        """The unit-length word vector of a lemma (unfolded), or None."""
+        vocab = self.nlp.vocab
+        if not vocab.has_vector(lemma):
             return None
-        return self.vectors[key]
+        vector = vocab.get_vector(lemma)
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm else None
 
 
 def _parts(wordbases: str) -> list[str]:
@@ -103,7 +108,7 @@ def _analyse_word(morph: FinnishMorphology, surface: str, lemma: str) -> Finnish
                 lemma = analyses[0].get("BASEFORM", candidate).lower()
                 break
     if not analyses:
-        return FinnishWord(fold(surface), (), (), known=False)
+        return FinnishWord(fold(surface), (), (), known=False, raw=surface)
     lemmas: list[str] = []
     parts: list[str] = []
     for analysis in analyses:
@@ -121,4 +126,4 @@ def _analyse_word(morph: FinnishMorphology, surface: str, lemma: str) -> Finnish
     )
     # A compound's last part alone is not a compound part worth listing if it equals the
     # whole word (simple words have one part: themselves).
-    return FinnishWord(folded_main, alternatives, folded_parts, known=True)
+    return FinnishWord(folded_main, alternatives, folded_parts, known=True, raw=main)

@@ -25,9 +25,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from faqbot.analysis import Analyzer, Word
@@ -39,34 +40,44 @@ Reason = Literal["confident", "unsure", "low_confidence", "person_requested",
 
 SUGGESTION_COUNT = 3
 STOP_WORD_FACTOR = 0.1
+OWN_NAME_FACTOR = 0.5
 UNKNOWN_WORD_FACTOR = 0.6
 TRANSLATED_WORD_FACTOR = 0.8
 # A word that shares only compound parts with another (metsästys|kortti, kirjasto|kortti)
 # matches it partly, by the weight of the shared parts, and never fully.
 PART_CREDIT = 0.8
 LONG_MESSAGE_WORDS = 4
+# Word vectors: a word the FAQ never uses matches the FAQ's words nearest in meaning, at
+# most this much, and only above this cosine similarity.
+SIMILAR_CREDIT = 0.5
+SIMILAR_MIN = 0.5
+SIMILAR_COUNT = 5
 TYPO_MIN_LENGTH = 4
 TYPO_CUTOFF = 80
+TYPO_CUTOFF_KNOWN = 88
 PRESELECT = 40
 PRESELECT_OTHERS = 10
 # Scores against entries in another language than the message's come through word-by-word
 # translation, which is less sure than the message's own words.
-CROSS_LANGUAGE_FACTOR = 0.9
+CROSS_LANGUAGE_FACTOR = 0.7
 # Only a word at least this rare (share of the rarest word's weight) can show that the
 # resident asks about another municipality's service.
 ELSEWHERE_MIN_WEIGHT = 0.5
 
 
 def confidence_features(
-    score: float, margin: float, cross_language: bool, content_words: int
+    match: Match, margin: float, cross_language: bool, content_words: int
 ) -> tuple[float, ...]:
     """What the confidence of a candidate is computed from (see Weights.calibration)."""
     return (
         1.0,
-        score,
+        match.score,
         margin,
         1.0 if cross_language else 0.0,
         min(1.0, max(0.0, (content_words - LONG_MESSAGE_WORDS) / 8)),
+        match.message_cover,
+        match.phrase_cover,
+        match.missing,
     )
 
 
@@ -79,7 +90,7 @@ class Weights:
     answer: float = 0.15
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
-    calibration: tuple[float, ...] = (-5.4, 12.0, 4.0, 0.0, 0.0)
+    calibration: tuple[float, ...] = (-2.783, 4.196, 9.388, 0.788, 1.635, 0.0, 0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -123,10 +134,21 @@ class Decision:
         return self.candidates[0] if self.candidates else None
 
 
+@dataclass(frozen=True)
+class Match:
+    """How one entry matches a message."""
+
+    score: float
+    matched: tuple[str, ...]  # the message's words found in the entry's phrasings
+    message_cover: float  # share of the message's weight the best phrasing covers
+    phrase_cover: float  # share of the best phrasing's weight the message covers
+    missing: float  # the weightiest message word the entry lacks, 0..1
+
+
 @dataclass
 class Ranking:
-    inside: list[tuple[float, int, tuple[str, ...]]]
-    other: tuple[float, int, tuple[str, ...]] | None
+    inside: list[tuple[float, int, Match]]
+    other: tuple[float, int, Match] | None
     detected: str
     message: dict[str, tuple[tuple[Word, ...], list[float]]]
 
@@ -156,6 +178,8 @@ class _Language:
     idf: dict[str, float] = field(default_factory=dict)
     max_idf: float = 1.0
     surfaces: list[str] = field(default_factory=list)
+    vector_terms: list[str] = field(default_factory=list)
+    vectors: np.ndarray | None = None
 
 
 def _default_analyzer() -> Analyzer:
@@ -190,6 +214,7 @@ class FaqIndex:
             }
             language.max_idf = max(language.idf.values(), default=1.0)
             language.surfaces = list(language.vocabulary)
+        self._build_vectors()
         for entry in self._entries:
             language = self._languages[entry.doc.language]
             for phrase in entry.phrases:
@@ -224,14 +249,39 @@ class FaqIndex:
                 language.vocabulary.setdefault(word.surface, word)
                 language.vocabulary.setdefault(word.main, word)
 
+    def _build_vectors(self) -> None:
+        """Unit vectors of the Finnish FAQ's lemmas, for finding words of similar meaning."""
+        language = self._languages.get("fi")
+        if language is None:
+            return
+        terms, rows = [], []
+        for term, word in language.vocabulary.items():
+            if term != word.main or word.stop or not word.lemma:
+                continue
+            vector = self.analyzer.finnish.vector(word.lemma)
+            if vector is not None:
+                terms.append(term)
+                rows.append(vector)
+        if rows:
+            language.vector_terms = terms
+            language.vectors = np.vstack(rows).astype(np.float32)
+
     def _weight(self, word: Word, language: _Language, municipality: str = "") -> float:
         known = [language.idf[t] for t in word.terms if t in language.idf]
-        weight = max(known) if known else language.max_idf * UNKNOWN_WORD_FACTOR
-        if word.translated:
-            weight *= TRANSLATED_WORD_FACTOR
-        # The chat's own municipality's name says nothing about the topic.
-        if word.stop or (municipality and word.main == municipality):
+        if not known:
+            weight = language.max_idf * UNKNOWN_WORD_FACTOR
+        elif word.translated:
+            # A translated word stands for any of its translations, so it is as common as
+            # they are on average, not as rare as the rarest.
+            weight = sum(known) / len(known) * TRANSLATED_WORD_FACTOR
+        else:
+            weight = max(known)
+        if word.stop:
             weight *= STOP_WORD_FACTOR
+        elif municipality and word.main == municipality:
+            # The chat's own municipality's name says little about the topic; it only
+            # leans towards the municipality's own entries.
+            weight *= OWN_NAME_FACTOR
         return weight
 
     @staticmethod
@@ -240,7 +290,7 @@ class FaqIndex:
         if not word.core.isdisjoint(terms):
             return 1.0
         if not word.parts or word.parts.isdisjoint(terms):
-            return 0.0
+            return max((SIMILAR_CREDIT * sim for t, sim in word.similar if t in terms), default=0.0)
         idf, default = language.idf, language.max_idf
         total = found = 0.0
         for part in word.parts:
@@ -259,30 +309,41 @@ class FaqIndex:
             if (
                 word.stop
                 or len(word.surface) < TYPO_MIN_LENGTH
-                or any(t in language.idf for t in word.terms)
+                or any(t in language.idf for t in word.core)
                 or not language.surfaces
             ):
                 repaired.append(word)
                 continue
+            # A word Voikko knows but the FAQ does not ("nuorisotia" read as nuori+sota) is
+            # more likely right as it is, so it needs a closer match to be replaced.
+            cutoff = TYPO_CUTOFF_KNOWN if word.known else TYPO_CUTOFF
             match = process.extractOne(
-                word.surface, language.surfaces, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+                word.surface, language.surfaces, scorer=fuzz.ratio, score_cutoff=cutoff
             )
             if match is None:
-                repaired.append(word)
+                repaired.append(self._with_similar(word, language))
                 continue
             known = language.vocabulary[match[0]]
             repaired.append(
-                Word(
-                    word.surface,
-                    word.main,
-                    word.core | known.core,
-                    word.parts | known.parts,
-                    word.stop,
-                    word.known,
-                    word.translated,
-                )
+                replace(word, core=word.core | known.core, parts=word.parts | known.parts)
             )
         return tuple(repaired)
+
+    def _with_similar(self, word: Word, language: _Language) -> Word:
+        """A word the FAQ never uses gets the FAQ's words nearest in meaning (word vectors)."""
+        if language.vectors is None or not word.lemma:
+            return word
+        vector = self.analyzer.finnish.vector(word.lemma)
+        if vector is None:
+            return word
+        similarity = language.vectors @ vector
+        best = np.argsort(similarity)[::-1][:SIMILAR_COUNT]
+        similar = tuple(
+            (language.vector_terms[i], float(similarity[i]))
+            for i in best
+            if similarity[i] >= SIMILAR_MIN and language.vector_terms[i] not in word.core
+        )
+        return replace(word, similar=similar) if similar else word
 
     def _message_words(self, text: str, detected: str) -> dict[str, tuple[Word, ...]]:
         """The message as words of each FAQ language it can be compared with."""
@@ -307,14 +368,15 @@ class FaqIndex:
         weights: Sequence[float],
         message_terms: frozenset[str],
         language: _Language,
-    ) -> tuple[float, tuple[str, ...]]:
+    ) -> Match:
         inside = self._inside
         total = sum(weights) or 1.0
+        similar = {t: SIMILAR_CREDIT * sim for w in words for t, sim in w.similar}
         # A long message tells a story around its question: what matters is how much of an
         # entry's phrasing it contains more than how much of it the phrasing explains.
         content = sum(1 for w in words if not w.stop)
         beta2 = (1.0 + min(1.0, max(0.0, (content - LONG_MESSAGE_WORDS) / 8))) ** 2
-        best_f = 0.0
+        best_f = best_cq = best_cp = 0.0
         matched: set[int] = set()
         for phrase in entry.phrases:
             covered_message = 0.0
@@ -326,23 +388,30 @@ class FaqIndex:
             if not covered_message:
                 continue
             covered_phrase = sum(
-                weight * inside(word, message_terms, language)
+                weight * (inside(word, message_terms, language) or similar.get(word.main, 0.0))
                 for word, weight in zip(phrase.words, phrase.weights, strict=True)
             )
             cq, cp = covered_message / total, covered_phrase / phrase.total
             if cp:
-                best_f = max(best_f, (1 + beta2) * cq * cp / (beta2 * cq + cp))
-        coverage = sum(
-            weight * inside(word, entry.terms, language)
-            for word, weight in zip(words, weights, strict=True)
-        )
-        answer = sum(
-            weight * inside(word, entry.answer_terms, language)
-            for word, weight in zip(words, weights, strict=True)
-        )
+                f = (1 + beta2) * cq * cp / (beta2 * cq + cp)
+                if f > best_f:
+                    best_f, best_cq, best_cp = f, cq, cp
+        coverage = answer = missing = 0.0
+        for word, weight in zip(words, weights, strict=True):
+            found = inside(word, entry.terms, language)
+            in_answer = inside(word, entry.answer_terms, language)
+            coverage += weight * found
+            answer += weight * in_answer
+            if not word.stop:
+                missing = max(missing, weight * (1.0 - max(found, in_answer)))
         w = self.weights
-        score = w.phrase * best_f + (w.coverage * coverage + w.answer * answer) / total
-        return score, tuple(words[i].surface for i in sorted(matched))
+        return Match(
+            score=w.phrase * best_f + (w.coverage * coverage + w.answer * answer) / total,
+            matched=tuple(words[i].surface for i in sorted(matched)),
+            message_cover=best_cq,
+            phrase_cover=best_cp,
+            missing=missing / language.max_idf,
+        )
 
     def _confidence(self, features: tuple[float, ...]) -> float:
         x = sum(c * f for c, f in zip(self.weights.calibration, features, strict=True))
@@ -351,7 +420,7 @@ class FaqIndex:
     def rank(self, text: str, municipality: str, language: str) -> Ranking:
         """In-scope entries by score, best first, and the best of other municipalities."""
         detected = self.analyzer.detect_language(text, language)
-        scored: dict[int, tuple[float, tuple[str, ...]]] = {}
+        scored: dict[int, Match] = {}
         message: dict[str, tuple[tuple[Word, ...], list[float]]] = {}
         for code, words in self._message_words(text, detected).items():
             lang = self._languages[code]
@@ -371,17 +440,15 @@ class FaqIndex:
             chosen = sorted(ours, key=quick.__getitem__, reverse=True)[:PRESELECT]
             chosen += sorted(theirs, key=quick.__getitem__, reverse=True)[:PRESELECT_OTHERS]
             for index in chosen:
-                score, matched = self._score(
-                    self._entries[index], words, weights, message_terms, lang
-                )
+                match = self._score(self._entries[index], words, weights, message_terms, lang)
                 if code != detected:
-                    score *= CROSS_LANGUAGE_FACTOR
-                if score > scored.get(index, (0.0,))[0]:
-                    scored[index] = (score, matched)
+                    match = replace(match, score=match.score * CROSS_LANGUAGE_FACTOR)
+                if index not in scored or match.score > scored[index].score:
+                    scored[index] = match
         inside, others = [], []
-        for index, (score, matched) in scored.items():
+        for index, match in scored.items():
             target = inside if self._in_scope(index, municipality) else others
-            target.append((score, index, matched))
+            target.append((match.score, index, match))
         inside.sort(key=lambda item: (-item[0], item[1]))
         others.sort(key=lambda item: (-item[0], item[1]))
         return Ranking(inside, others[0] if others else None, detected, message)
@@ -428,16 +495,16 @@ class FaqIndex:
         top = inside[:SUGGESTION_COUNT]
         content_words = sum(1 for w in ranking.message.get(detected, ((), []))[0] if not w.stop)
         candidates = []
-        for rank, (score, index, matched) in enumerate(top):
+        for rank, (score, index, match) in enumerate(top):
             margin = score - (inside[rank + 1][0] if rank + 1 < len(inside) else 0.0)
             entry_language = self._entries[index].doc.language
-            features = confidence_features(score, margin, entry_language != detected, content_words)
+            features = confidence_features(match, margin, entry_language != detected, content_words)
             candidates.append(
                 Candidate(
                     self._entries[index].doc.key,
                     round(self._confidence(features), 4),
                     score,
-                    matched,
+                    match.matched,
                     features,
                 )
             )
