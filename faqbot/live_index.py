@@ -2,23 +2,51 @@
 
 Reading the revision is one cheap query per message; that is what lets an edit made in
 admin, or an import, reach every server process by the next question without a restart.
+Municipalities' thresholds are read with the entries: saving a municipality moves the
+revision too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from faqbot import matching
+from faqbot.analysis import Analyzer
 from faqbot.matching import Decision, FaqDoc, FaqIndex, Thresholds
-from faqbot.models import FaqEntry, FaqRevision
+from faqbot.models import FaqEntry, FaqRevision, Municipality
+from faqbot.thresholds import effective_thresholds
+
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_cached: tuple[int, FaqIndex] | None = None
+# Held while the language models load, so that a first message arriving during the warm-up
+# waits for them instead of loading a second copy.
+_analyzer_lock = threading.Lock()
+_cached: _Snapshot | None = None
 _executor: ThreadPoolExecutor | None = None
+
+
+@dataclass(frozen=True)
+class FaqContent:
+    """What the database holds for matching: the published entries and the thresholds."""
+
+    docs: list[FaqDoc]
+    thresholds: dict[str, Thresholds] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    revision: int
+    index: FaqIndex
+    thresholds: dict[str, Thresholds]
 
 
 def matcher_executor() -> ThreadPoolExecutor:
@@ -32,53 +60,108 @@ def matcher_executor() -> ThreadPoolExecutor:
         return _executor
 
 
-def load_docs() -> list[FaqDoc]:
+def analyzer() -> Analyzer:
+    """The process's one Analyzer (spaCy and Voikko), loaded on first use."""
+    with _analyzer_lock:
+        return matching._default_analyzer()
+
+
+def warm_up() -> None:
+    """Load the models and fill their lazy tables, so the first resident does not wait.
+
+    Each language's path runs once: Finnish lemmas and compounds, Swedish and English
+    stems, language detection and the dictionaries behind translation.
+    """
+    started = time.perf_counter()
+    try:
+        tools = analyzer()
+        tools.words("kirjastossa", "fi")
+        tools.words("biblioteket", "sv")
+        tools.words("libraries", "en")
+        tools.detect_language("where is the library", "fi")
+        tools.translate_to_finnish("library", "en")
+        tools.translate_to_finnish("biblioteket", "sv")
+        FaqIndex([], analyzer=tools).decide("kirjasto", "", "fi")
+    except Exception:
+        # A failed warm-up only costs the first resident the wait; matching itself will
+        # report the error where it can be answered.
+        log.exception("warming up the FAQ matcher failed")
+        return
+    log.info("FAQ matcher warmed up in %.1f s", time.perf_counter() - started)
+
+
+def start_warm_up() -> threading.Thread:
+    """Warm up in a daemon thread, so that start-up and shutdown do not wait for it."""
+    thread = threading.Thread(target=warm_up, name="faqbot-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def load_content() -> FaqContent:
     rows = FaqEntry.objects.filter(published=True).values_list(
         "key", "municipality__slug", "language", "question", "alternatives", "answer"
     )
-    return [
+    docs = [
         FaqDoc(key, slug, language, question, tuple(alternatives or ()), answer)
         for key, slug, language, question, alternatives, answer in rows
     ]
+    thresholds = {
+        slug: effective_thresholds(answer, suggest)
+        for slug, answer, suggest in Municipality.objects.values_list(
+            "slug", "answer_threshold", "suggest_threshold"
+        )
+    }
+    return FaqContent(docs, thresholds)
 
 
-def _cached_index(revision: int) -> FaqIndex | None:
+def build_index(docs: list[FaqDoc]) -> FaqIndex:
+    return FaqIndex(docs, analyzer=analyzer())
+
+
+def _cached_snapshot(revision: int) -> _Snapshot | None:
     cached = _cached
-    return cached[1] if cached and cached[0] == revision else None
+    return cached if cached and cached.revision == revision else None
 
 
-def _store(revision: int, index: FaqIndex) -> None:
+def _store(snapshot: _Snapshot) -> None:
     global _cached
     with _lock:
-        if _cached is None or _cached[0] <= revision:
-            _cached = (revision, index)
+        if _cached is None or _cached.revision <= snapshot.revision:
+            _cached = snapshot
 
 
 def current_index() -> FaqIndex:
     """Synchronous access, for management commands and admin views."""
     revision = FaqRevision.current()
-    index = _cached_index(revision)
-    if index is None:
-        index = FaqIndex(load_docs())
-        _store(revision, index)
-    return index
+    snapshot = _cached_snapshot(revision)
+    if snapshot is None:
+        content = load_content()
+        snapshot = _Snapshot(revision, build_index(content.docs), content.thresholds)
+        _store(snapshot)
+    return snapshot.index
 
 
 async def decide(
     text: str, municipality: str, language: str, thresholds: Thresholds | None = None
 ) -> tuple[Decision, FaqIndex]:
-    """Decide in the matcher threads, with the index of the current FAQ revision."""
+    """Decide in the matcher threads, with the index of the current FAQ revision.
+
+    Without explicit thresholds, the municipality's own (or the defaults) apply.
+    """
     loop = asyncio.get_running_loop()
     revision = await database_sync_to_async(FaqRevision.current)()
-    index = _cached_index(revision)
-    if index is None:
-        docs = await database_sync_to_async(load_docs)()
-        index = await loop.run_in_executor(matcher_executor(), FaqIndex, docs)
-        _store(revision, index)
+    snapshot = _cached_snapshot(revision)
+    if snapshot is None:
+        content = await database_sync_to_async(load_content)()
+        index = await loop.run_in_executor(matcher_executor(), build_index, content.docs)
+        snapshot = _Snapshot(revision, index, content.thresholds)
+        _store(snapshot)
+    if thresholds is None:
+        thresholds = snapshot.thresholds.get(municipality) or effective_thresholds(None, None)
     decision = await loop.run_in_executor(
-        matcher_executor(), index.decide, text, municipality, language, thresholds
+        matcher_executor(), snapshot.index.decide, text, municipality, language, thresholds
     )
-    return decision, index
+    return decision, snapshot.index
 
 
 def reset_cache() -> None:

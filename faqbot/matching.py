@@ -57,12 +57,15 @@ TYPO_CUTOFF = 80
 TYPO_CUTOFF_KNOWN = 88
 PRESELECT = 40
 PRESELECT_OTHERS = 10
-# Scores against entries in another language than the message's come through word-by-word
-# translation, which is less sure than the message's own words.
-CROSS_LANGUAGE_FACTOR = 0.7
 # Only a word at least this rare (share of the rarest word's weight) can show that the
 # resident asks about another municipality's service.
 ELSEWHERE_MIN_WEIGHT = 0.5
+
+
+RANKING_FEATURES = (
+    "bias", "best_phrase", "message_cover", "phrase_cover", "coverage", "answer",
+    "local", "fuzzy", "matched_share", "missing", "cross_language",
+)  # fmt: skip
 
 
 def confidence_features(
@@ -85,9 +88,9 @@ def confidence_features(
 class Weights:
     """How the features of one entry combine, and how the result becomes a confidence."""
 
-    phrase: float = 0.55
-    coverage: float = 0.30
-    answer: float = 0.15
+    # score = ranking · features, features as in `ranking_features`; a logit, fitted by
+    # faqbot.calibration. The default mirrors a hand-set blend of the three coverages.
+    ranking: tuple[float, ...] = (0.0, 0.55, 0.0, 0.0, 0.30, 0.15, 0.0, 0.0, 0.0, 0.0, -0.15)
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (-2.783, 4.196, 9.388, 0.788, 1.635, 0.0, 0.0, 0.0)
@@ -143,6 +146,7 @@ class Match:
     message_cover: float  # share of the message's weight the best phrasing covers
     phrase_cover: float  # share of the best phrasing's weight the message covers
     missing: float  # the weightiest message word the entry lacks, 0..1
+    features: tuple[float, ...] = ()  # see RANKING_FEATURES
 
 
 @dataclass
@@ -157,6 +161,7 @@ class Ranking:
 class _Phrase:
     words: tuple[Word, ...]
     terms: frozenset[str]
+    text: str = ""  # the content words' lemmas, for fuzzy comparison
     weights: tuple[float, ...] = ()
     total: float = 1.0
 
@@ -229,7 +234,13 @@ class FaqIndex:
         for text in (doc.question, *doc.alternatives):
             words = analyse(text, doc.language)
             if words:
-                phrases.append(_Phrase(words, frozenset(t for w in words for t in w.terms)))
+                phrases.append(
+                    _Phrase(
+                        words,
+                        frozenset(t for w in words for t in w.terms),
+                        " ".join(w.main for w in words if not w.stop),
+                    )
+                )
         if not phrases:
             return
         terms = frozenset(t for p in phrases for t in p.terms)
@@ -404,14 +415,36 @@ class FaqIndex:
             answer += weight * in_answer
             if not word.stop:
                 missing = max(missing, weight * (1.0 - max(found, in_answer)))
-        w = self.weights
+        content_words = [w.main for w in words if not w.stop]
+        fuzzy = max(
+            (fuzz.token_set_ratio(" ".join(content_words), p.text) for p in entry.phrases),
+            default=0.0,
+        )
+        matched_share = sum(1 for i in matched if not words[i].stop) / max(len(content_words), 1)
+        features = (
+            1.0,
+            best_f,
+            best_cq,
+            best_cp,
+            coverage / total,
+            answer / total,
+            0.0 if entry.doc.municipality is None else 1.0,
+            fuzzy / 100.0,
+            matched_share,
+            missing / language.max_idf,
+            0.0,
+        )
         return Match(
-            score=w.phrase * best_f + (w.coverage * coverage + w.answer * answer) / total,
+            score=self._rank_score(features),
             matched=tuple(words[i].surface for i in sorted(matched)),
             message_cover=best_cq,
             phrase_cover=best_cp,
             missing=missing / language.max_idf,
+            features=features,
         )
+
+    def _rank_score(self, features: tuple[float, ...]) -> float:
+        return sum(c * f for c, f in zip(self.weights.ranking, features, strict=True))
 
     def _confidence(self, features: tuple[float, ...]) -> float:
         x = sum(c * f for c, f in zip(self.weights.calibration, features, strict=True))
@@ -442,7 +475,8 @@ class FaqIndex:
             for index in chosen:
                 match = self._score(self._entries[index], words, weights, message_terms, lang)
                 if code != detected:
-                    match = replace(match, score=match.score * CROSS_LANGUAGE_FACTOR)
+                    features = (*match.features[:-1], 1.0)
+                    match = replace(match, score=self._rank_score(features), features=features)
                 if index not in scored or match.score > scored[index].score:
                     scored[index] = match
         inside, others = [], []
@@ -452,6 +486,9 @@ class FaqIndex:
         inside.sort(key=lambda item: (-item[0], item[1]))
         others.sort(key=lambda item: (-item[0], item[1]))
         return Ranking(inside, others[0] if others else None, detected, message)
+
+    def key_of(self, index: int) -> str:
+        return self._entries[index].doc.key
 
     def _in_scope(self, index: int, municipality: str) -> bool:
         owner = self._entries[index].doc.municipality

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from faqbot.languages import LANGUAGE_CHOICES, LANGUAGE_CODES
+from faqbot.thresholds import effective_thresholds, suggest_above_answer
+
+if TYPE_CHECKING:
+    from faqbot.matching import Thresholds
 
 ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1f5f8b."))
@@ -46,6 +51,16 @@ def default_languages() -> list[str]:
     return list(LANGUAGE_CODES)
 
 
+def threshold_field(verbose_name: str, help_text: str) -> models.FloatField:
+    return models.FloatField(
+        verbose_name,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=help_text,
+    )
+
+
 class Municipality(models.Model):
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     name = models.CharField(_("name (Finnish)"), max_length=100)
@@ -66,6 +81,20 @@ class Municipality(models.Model):
     greeting_fi = models.TextField(_("greeting (Finnish)"), blank=True)
     greeting_sv = models.TextField(_("greeting (Swedish)"), blank=True)
     greeting_en = models.TextField(_("greeting (English)"), blank=True)
+    answer_threshold = threshold_field(
+        _("answer threshold"),
+        _(
+            "The bot answers by itself from this confidence (0–1) up. "
+            "Empty = the calibrated default."
+        ),
+    )
+    suggest_threshold = threshold_field(
+        _("suggestion threshold"),
+        _(
+            "Below the answer threshold, the bot offers choices from this confidence (0–1) "
+            "up and hands over to a person below it. Empty = the calibrated default."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -74,6 +103,21 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if suggest_above_answer(self.answer_threshold, self.suggest_threshold):
+            raise ValidationError(
+                {
+                    "suggest_threshold": _(
+                        "The suggestion threshold may not be above the answer threshold "
+                        "(an empty one is the calibrated default)."
+                    )
+                }
+            )
+
+    def thresholds(self) -> Thresholds:
+        return effective_thresholds(self.answer_threshold, self.suggest_threshold)
 
     def display_name(self, language: str) -> str:
         return self.name_sv if language == "sv" and self.name_sv else self.name

@@ -22,16 +22,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         index = FaqIndex(evaluation.load_faq(options["faq"]))
-        data = calibration.samples(index, evaluation.load_questions(options["questions"]))
-        cv, fitted = calibration.cross_validate(data, folds=options["folds"])
-        coefficients, thresholds = calibration.fit(data)
-        whole = calibration.apply(data, coefficients, thresholds)
+        questions = evaluation.load_questions(options["questions"])
+        cv, _fitted = calibration.cross_validate(index, questions, folds=options["folds"])
         self.stdout.write(f"cross-validated ({options['folds']} folds): {cv.as_dict()}")
-        for coef, th in fitted:
-            self.stdout.write(f"  fold: answer {th.answer:.2f} coefficients {coef.round(2)}")
+        weights, thresholds, whole = calibration.fit_all(index, questions)
         self.stdout.write(f"fitted on all, scored on all: {whole.as_dict()}")
+
+        def numbers(values: tuple[float, ...]) -> str:
+            return "(" + ", ".join(f"{v:.3f}" for v in values) + ")"
+
         self.stdout.write(
-            "Weights.calibration = ("
-            + ", ".join(f"{c:.3f}" for c in coefficients)
-            + f")\nThresholds(answer={thresholds.answer}, suggest={thresholds.suggest})"
+            f"ranking={numbers(weights.ranking)},\n"
+            f"calibration={numbers(weights.calibration)},\n"
+            f"Thresholds(answer={thresholds.answer}, suggest={thresholds.suggest})"
         )
