@@ -20,6 +20,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
         (None, {"fields": ["slug", "name", "name_sv", "languages", "theme_color"]}),
         (_("Widget"), {"fields": ["allowed_origins"]}),
         (_("Greeting"), {"fields": ["greeting_fi", "greeting_sv", "greeting_en"]}),
+        (_("Bot"), {"fields": ["answer_threshold", "suggest_threshold"]}),
     ]
 
 

@@ -1,12 +1,14 @@
 """Import and export of FAQ content in the format of shared/faq-eval/README.md.
 
 The format is {"municipalities": [...], "entries": [...]}. Besides the documented keys, a
-municipality may carry name_sv, theme_color, allowed_origins and greeting {fi, sv, en}, and
-an entry may carry published; export writes them all, so a round trip loses nothing.
+municipality may carry name_sv, theme_color, allowed_origins, greeting {fi, sv, en},
+answer_threshold and suggest_threshold (0..1, or null for the calibrated default), and an
+entry may carry published; export writes them all, so a round trip loses nothing.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +17,7 @@ from django.db import transaction
 
 from faqbot.languages import LANGUAGE_CODES
 from faqbot.models import ORIGIN_RE, FaqEntry, FaqRevision, Municipality
+from faqbot.thresholds import suggest_above_answer
 
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
@@ -46,6 +49,16 @@ def _text(value: object, *, required: bool, max_length: int) -> str | None:
     if len(value) > max_length:
         return None
     return value
+
+
+def _threshold(value: object) -> bool:
+    """Is the value an acceptable threshold: null, or a number in 0..1?"""
+    if value is None:
+        return True
+    # JSON's true is not a number, and Python's json module reads NaN and Infinity.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and 0.0 <= value <= 1.0
 
 
 def _municipality_errors(index: int, item: object) -> list[str]:
@@ -81,6 +94,18 @@ def _municipality_errors(index: int, item: object) -> list[str]:
         key not in LANGUAGE_CODES or not isinstance(value, str) for key, value in greeting.items()
     ):
         errors.append(f"{label}: field 'greeting': an object of fi, sv, en texts")
+    thresholds_valid = True
+    for key in ("answer_threshold", "suggest_threshold"):
+        if not _threshold(item.get(key)):
+            errors.append(f"{label}: field '{key}': a number from 0 to 1, or null")
+            thresholds_valid = False
+    if thresholds_valid and suggest_above_answer(
+        item.get("answer_threshold"), item.get("suggest_threshold")
+    ):
+        errors.append(
+            f"{label}: field 'suggest_threshold': may not be above answer_threshold "
+            "(a missing or null one is the calibrated default)"
+        )
     return errors
 
 
@@ -150,6 +175,10 @@ def validate(data: object, *, use_database: bool = True) -> list[str]:
     return errors
 
 
+def _float_or_none(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
 def _municipality_fields(item: dict[str, Any]) -> dict[str, Any]:
     greeting = item.get("greeting", {})
     fields: dict[str, Any] = {
@@ -160,6 +189,8 @@ def _municipality_fields(item: dict[str, Any]) -> dict[str, Any]:
         "greeting_fi": greeting.get("fi", ""),
         "greeting_sv": greeting.get("sv", ""),
         "greeting_en": greeting.get("en", ""),
+        "answer_threshold": _float_or_none(item.get("answer_threshold")),
+        "suggest_threshold": _float_or_none(item.get("suggest_threshold")),
     }
     if "theme_color" in item:
         fields["theme_color"] = item["theme_color"]
@@ -226,6 +257,8 @@ def export_faq() -> dict[str, Any]:
             "theme_color": m.theme_color,
             "allowed_origins": m.allowed_origins,
             "greeting": {"fi": m.greeting_fi, "sv": m.greeting_sv, "en": m.greeting_en},
+            "answer_threshold": m.answer_threshold,
+            "suggest_threshold": m.suggest_threshold,
         }
         for m in Municipality.objects.order_by("pk")
     ]

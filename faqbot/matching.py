@@ -64,7 +64,8 @@ ELSEWHERE_MIN_WEIGHT = 0.5
 
 RANKING_FEATURES = (
     "bias", "best_phrase", "message_cover", "phrase_cover", "coverage", "answer",
-    "local", "fuzzy", "matched_share", "missing", "cross_language",
+    "local", "fuzzy", "matched_share", "missing", "rarest_matched", "meaning",
+    "cross_language", "page_language",
 )  # fmt: skip
 
 
@@ -90,16 +91,19 @@ class Weights:
 
     # score = ranking · features, features as in `ranking_features`; a logit, fitted by
     # faqbot.calibration. The default mirrors a hand-set blend of the three coverages.
-    ranking: tuple[float, ...] = (0.0, 0.55, 0.0, 0.0, 0.30, 0.15, 0.0, 0.0, 0.0, 0.0, -0.15)
+    ranking: tuple[float, ...] = (
+        0.0, 2.400, -2.654, 2.315, 3.293, 3.013, 1.952, 3.335, -0.412, -2.034, 0.179, 7.272,
+        -2.284, -1.020,
+    )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
-    calibration: tuple[float, ...] = (-2.783, 4.196, 9.388, 0.788, 1.635, 0.0, 0.0, 0.0)
+    calibration: tuple[float, ...] = (-3.612, 0.129, 1.009, 1.587, 0.792, 1.038, 0.261, 0.643)
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.70
-    suggest: float = 0.35
+    answer: float = 0.55
+    suggest: float = 0.45
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -172,6 +176,7 @@ class _Entry:
     phrases: list[_Phrase]
     terms: frozenset[str]
     answer_terms: frozenset[str]
+    vector: np.ndarray | None = None  # mean meaning of the phrasings' words (Finnish)
 
 
 @dataclass
@@ -260,6 +265,19 @@ class FaqIndex:
                 language.vocabulary.setdefault(word.surface, word)
                 language.vocabulary.setdefault(word.main, word)
 
+    def _meaning(self, words: Sequence[Word]) -> np.ndarray | None:
+        """The unit-length mean of the word vectors of a text's content words."""
+        vectors = [
+            v
+            for w in words
+            if not w.stop and w.lemma and (v := self.analyzer.finnish.vector(w.lemma)) is not None
+        ]
+        if not vectors:
+            return None
+        mean = np.mean(vectors, axis=0)
+        norm = float(np.linalg.norm(mean))
+        return mean / norm if norm else None
+
     def _build_vectors(self) -> None:
         """Unit vectors of the Finnish FAQ's lemmas, for finding words of similar meaning."""
         language = self._languages.get("fi")
@@ -276,6 +294,9 @@ class FaqIndex:
         if rows:
             language.vector_terms = terms
             language.vectors = np.vstack(rows).astype(np.float32)
+        for entry in self._entries:
+            if entry.doc.language == "fi":
+                entry.vector = self._meaning([w for p in entry.phrases for w in p.words])
 
     def _weight(self, word: Word, language: _Language, municipality: str = "") -> float:
         known = [language.idf[t] for t in word.terms if t in language.idf]
@@ -379,6 +400,7 @@ class FaqIndex:
         weights: Sequence[float],
         message_terms: frozenset[str],
         language: _Language,
+        message_vector: np.ndarray | None = None,
     ) -> Match:
         inside = self._inside
         total = sum(weights) or 1.0
@@ -421,6 +443,12 @@ class FaqIndex:
             default=0.0,
         )
         matched_share = sum(1 for i in matched if not words[i].stop) / max(len(content_words), 1)
+        rarest = max((weights[i] for i in matched if not words[i].stop), default=0.0)
+        meaning = (
+            float(entry.vector @ message_vector)
+            if entry.vector is not None and message_vector is not None
+            else 0.0
+        )
         features = (
             1.0,
             best_f,
@@ -432,6 +460,9 @@ class FaqIndex:
             fuzzy / 100.0,
             matched_share,
             missing / language.max_idf,
+            rarest / language.max_idf,
+            meaning,
+            0.0,
             0.0,
         )
         return Match(
@@ -460,6 +491,7 @@ class FaqIndex:
             weights = [self._weight(w, lang, municipality) for w in words]
             message[code] = (words, weights)
             message_terms = frozenset(t for w in words for t in w.terms)
+            vector = self._meaning(words) if code == "fi" else None
             # Preselect by the weight of matched words, then score the best in full.
             quick: dict[int, float] = defaultdict(float)
             for word, weight in zip(words, weights, strict=True):
@@ -473,10 +505,14 @@ class FaqIndex:
             chosen = sorted(ours, key=quick.__getitem__, reverse=True)[:PRESELECT]
             chosen += sorted(theirs, key=quick.__getitem__, reverse=True)[:PRESELECT_OTHERS]
             for index in chosen:
-                match = self._score(self._entries[index], words, weights, message_terms, lang)
-                if code != detected:
-                    features = (*match.features[:-1], 1.0)
-                    match = replace(match, score=self._rank_score(features), features=features)
+                entry = self._entries[index]
+                match = self._score(entry, words, weights, message_terms, lang, vector)
+                features = (
+                    *match.features[:-2],
+                    1.0 if code != detected else 0.0,
+                    1.0 if entry.doc.language == language else 0.0,
+                )
+                match = replace(match, score=self._rank_score(features), features=features)
                 if index not in scored or match.score > scored[index].score:
                     scored[index] = match
         inside, others = [], []
