@@ -47,6 +47,7 @@ class Word:
     # Words of similar meaning from the index's vocabulary, with their similarity (0..1);
     # filled in by the matcher.
     similar: tuple[tuple[str, float], ...] = ()
+    similar_terms: frozenset[str] = frozenset()
 
     @property
     def terms(self) -> frozenset[str]:
@@ -68,7 +69,7 @@ class Analyzer:
 
     def words(self, text: str, language: str) -> tuple[Word, ...]:
         if language == "fi":
-            return self._finnish_words(text)
+            return _cached_finnish_words(self, text)
         return _cached_stemmed_words(self, text, language)
 
     def _finnish_words(self, text: str) -> tuple[Word, ...]:
@@ -144,10 +145,14 @@ class Analyzer:
         for headword in headwords:
             translations += [t for t in dictionary.translate(headword) if t not in translations]
         terms: list[str] = []
+        # Dictionary translations are base forms already; Voikko alone (no spaCy pass)
+        # confirms each word and gives its lemma.
         for translation in translations:
-            for finnish in self._finnish_words(translation):
-                if not finnish.stop and finnish.main not in terms:
-                    terms.append(finnish.main)
+            for token in words(translation):
+                analysed = self.finnish.word(token, token)
+                main = analysed.lemma
+                if main not in STOP_WORDS["fi"] and main not in terms:
+                    terms.append(main)
         return frozenset(terms[:MAX_TRANSLATED_TERMS])
 
     # -- language of a message -------------------------------------------------------------
@@ -177,6 +182,11 @@ class Analyzer:
 
 
 @lru_cache(maxsize=50_000)
+def _cached_finnish_words(analyzer: Analyzer, text: str) -> tuple[Word, ...]:
+    return analyzer._finnish_words(text)
+
+
+@lru_cache(maxsize=50_000)
 def _cached_stemmed_words(analyzer: Analyzer, text: str, language: str) -> tuple[Word, ...]:
     result = []
     for token in words(text):
@@ -202,9 +212,14 @@ def _cached_translation(analyzer: Analyzer, text: str, language: str) -> tuple[W
         folded = fold(token)
         if folded in STOP_WORDS[language] or not token.isalpha():
             continue
-        terms = analyzer._translate_word(token, language)
+        terms = _cached_word_translation(analyzer, token, language)
         if terms:
             result.append(
                 Word(folded, folded, terms, frozenset(), stop=False, known=True, translated=True)
             )
     return tuple(result)
+
+
+@lru_cache(maxsize=50_000)
+def _cached_word_translation(analyzer: Analyzer, word: str, language: str) -> frozenset[str]:
+    return analyzer._translate_word(word, language)

@@ -63,12 +63,22 @@ class FinnishMorphology:
 
     def vector(self, lemma: str) -> np.ndarray | None:
         """The unit-length word vector of a lemma (unfolded), or None."""
+        return _vector(self, lemma)
+
+    def _vector(self, lemma: str) -> np.ndarray | None:
         vocab = self.nlp.vocab
         if not vocab.has_vector(lemma):
             return None
         vector = vocab.get_vector(lemma)
         norm = float(np.linalg.norm(vector))
         return vector / norm if norm else None
+
+
+@lru_cache(maxsize=100_000)
+def _vector(morph: FinnishMorphology, lemma: str) -> np.ndarray | None:
+    # spaCy's vector lookup costs a fifth of a millisecond; a word's vector never changes.
+    with morph.lock:
+        return morph._vector(lemma)
 
 
 def _parts(wordbases: str) -> list[str]:
@@ -101,7 +111,7 @@ def _repairs(surface: str) -> list[str]:
 @lru_cache(maxsize=200_000)
 def _analyse_word(morph: FinnishMorphology, surface: str, lemma: str) -> FinnishWord:
     analyses = morph._voikko(surface)
-    if not analyses and surface.isalpha():
+    if not analyses and surface.isalpha() and len(surface) > 2:
         for candidate in _repairs(surface):
             analyses = morph._voikko(candidate)
             if analyses:

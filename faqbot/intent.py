@@ -72,15 +72,19 @@ ENGLISH = Lexicon(
 SHORT_MESSAGE_WORDS = 3
 
 
-def _matches(words: Sequence[Word], lexicon: Lexicon, stem: Callable[[str], str] | None) -> bool:
-    def vocabulary(words: frozenset[str]) -> frozenset[str]:
-        return frozenset(stem(w) for w in words) | words if stem else words
+def _stemmed(lexicon: Lexicon, stem: Callable[[str], str]) -> Lexicon:
+    """The lexicon with each word's stem added, as stemmed messages show them."""
+    return Lexicon(
+        **{name: frozenset(stem(w) for w in words) | words for name, words in vars(lexicon).items()}
+    )
 
+
+def _matches(words: Sequence[Word], lexicon: Lexicon) -> bool:
     present = {w.main for w in words} | {w.surface for w in words}
     content = [w for w in words if not w.stop]
 
     def has(group: frozenset[str]) -> bool:
-        return bool(present & vocabulary(group))
+        return not present.isdisjoint(group)
 
     talk, want = has(lexicon.contact), has(lexicon.want)
     if has(lexicon.person) and (talk or want or len(content) <= SHORT_MESSAGE_WORDS):
@@ -92,12 +96,17 @@ def _matches(words: Sequence[Word], lexicon: Lexicon, stem: Callable[[str], str]
     return has(lexicon.call) and has(lexicon.me)
 
 
+_STEMMED: dict[tuple[int, str], Lexicon] = {}
+
+
 def asks_for_person(analyzer: Analyzer, text: str) -> bool:
     """True when the message asks for a person, whatever else it is about."""
-    if _matches(analyzer.words(text, "fi"), FINNISH, None):
+    if _matches(analyzer.words(text, "fi"), FINNISH):
         return True
     for language, lexicon in (("sv", SWEDISH), ("en", ENGLISH)):
-        words = analyzer.words(text, language)
-        if _matches(words, lexicon, lambda w, lang=language: analyzer.stem(w, lang)):
+        key = (id(analyzer), language)
+        if key not in _STEMMED:
+            _STEMMED[key] = _stemmed(lexicon, lambda w, lang=language: analyzer.stem(w, lang))
+        if _matches(analyzer.words(text, language), _STEMMED[key]):
             return True
     return False

@@ -322,7 +322,9 @@ class FaqIndex:
         if not word.core.isdisjoint(terms):
             return 1.0
         if not word.parts or word.parts.isdisjoint(terms):
-            return max((SIMILAR_CREDIT * sim for t, sim in word.similar if t in terms), default=0.0)
+            if word.similar_terms.isdisjoint(terms):
+                return 0.0
+            return max(SIMILAR_CREDIT * sim for t, sim in word.similar if t in terms)
         idf, default = language.idf, language.max_idf
         total = found = 0.0
         for part in word.parts:
@@ -375,7 +377,9 @@ class FaqIndex:
             for i in best
             if similarity[i] >= SIMILAR_MIN and language.vector_terms[i] not in word.core
         )
-        return replace(word, similar=similar) if similar else word
+        if not similar:
+            return word
+        return replace(word, similar=similar, similar_terms=frozenset(t for t, _ in similar))
 
     def _message_words(self, text: str, detected: str) -> dict[str, tuple[Word, ...]]:
         """The message as words of each FAQ language it can be compared with."""
@@ -413,8 +417,15 @@ class FaqIndex:
         matched: set[int] = set()
         for phrase in entry.phrases:
             covered_message = 0.0
+            terms = phrase.terms
             for i, word in enumerate(words):
-                share = inside(word, phrase.terms, language)
+                # The common case inline: the word itself is there, or nothing of it is.
+                if not word.core.isdisjoint(terms):
+                    share = 1.0
+                elif word.parts or word.similar:
+                    share = inside(word, terms, language)
+                else:
+                    continue
                 if share:
                     covered_message += weights[i] * share
                     matched.add(i)

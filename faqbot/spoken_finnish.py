@@ -72,11 +72,14 @@ def spoken_candidates(word: str) -> Iterator[str]:
         yield word[:-1] + a + a
 
 
-MAX_RESTORED_VOWELS = 6
+# Each restored vowel doubles the guesses; four keep a word's worst case near 15 look-ups.
+MAX_RESTORED_VOWELS = 4
 
 
 def restored_diacritics(word: str) -> Iterator[str]:
     """'jateastian' → 'jäteastian': variants with a→ä and o→ö, fewest changes first."""
+    if "ä" in word or "ö" in word:
+        return  # the writer has the letters; they are not missing here
     positions = [i for i, ch in enumerate(word) if ch in "ao"][:MAX_RESTORED_VOWELS]
     if not positions:
         return
