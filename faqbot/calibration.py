@@ -8,7 +8,7 @@ The procedure, run by `python manage.py calibrate_bot --faq F --questions Q`:
    method) so that the expected entry scores highest. Its coefficients weigh the features
    into each candidate's score.
 2. Confidence: with that ranking, for each question whose decision the confidence decides
-   (not a request for a person, not a question about another municipality's service),
+   (not a request for a person),
    take the features of the best candidate (faqbot.matching.confidence_features) and
    whether it is the expected entry, and fit a logistic regression (L2, Newton's method)
    to "the best candidate is right". Its output is the calibrated confidence.
@@ -34,7 +34,7 @@ import numpy as np
 from faqbot.evaluation import Outcome, Question, Scores, score
 from faqbot.matching import Decision, FaqIndex, Thresholds, Weights
 
-FORCED_REASONS = {"person_requested", "other_municipality", "empty"}
+FORCED_REASONS = {"person_requested", "empty"}
 WRONG_TARGET = 0.04
 L2 = 0.05
 
@@ -121,6 +121,8 @@ def _outcome(sample: Sample, coefficients: np.ndarray, thresholds: Thresholds) -
     confidence = _confidence(coefficients, decision.candidates[0].features)
     if confidence >= thresholds.answer:
         outcome = "answer"
+    elif decision.candidates[0].features[8]:  # the "elsewhere" feature
+        outcome = "handoff"
     elif confidence >= thresholds.suggest:
         outcome = "suggest"
     else:

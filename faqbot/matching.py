@@ -69,19 +69,34 @@ RANKING_FEATURES = (
 )  # fmt: skip
 
 
+MAX_MARGIN = 5.0
+
+
 def confidence_features(
-    match: Match, margin: float, cross_language: bool, content_words: int
+    match: Match,
+    margin: float,
+    cross_language: bool,
+    content_words: int,
+    elsewhere: bool,
+    other_lead: float,
 ) -> tuple[float, ...]:
-    """What the confidence of a candidate is computed from (see Weights.calibration)."""
+    """What the confidence of a candidate is computed from (see Weights.calibration).
+
+    margin: the candidate's score less the best other candidate's; elsewhere: the message
+    names something only another municipality's FAQ knows; other_lead: how far the best
+    entry of another municipality scores above this candidate.
+    """
     return (
         1.0,
         match.score,
-        margin,
+        max(-MAX_MARGIN, min(MAX_MARGIN, margin)),
         1.0 if cross_language else 0.0,
         min(1.0, max(0.0, (content_words - LONG_MESSAGE_WORDS) / 8)),
         match.message_cover,
         match.phrase_cover,
         match.missing,
+        1.0 if elsewhere else 0.0,
+        max(-1.0, min(1.0, other_lead / MAX_MARGIN)),
     )
 
 
@@ -92,18 +107,20 @@ class Weights:
     # score = ranking · features, features as in `ranking_features`; a logit, fitted by
     # faqbot.calibration. The default mirrors a hand-set blend of the three coverages.
     ranking: tuple[float, ...] = (
-        0.0, 2.400, -2.654, 2.315, 3.293, 3.013, 1.952, 3.335, -0.412, -2.034, 0.179, 7.272,
-        -2.284, -1.020,
+        0.0, 2.374, -2.703, 2.492, 3.230, 3.009, 1.894, 3.338, -0.352, -2.002, 0.244, 7.285,
+        -2.285, -0.992,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
-    calibration: tuple[float, ...] = (-3.612, 0.129, 1.009, 1.587, 0.792, 1.038, 0.261, 0.643)
+    calibration: tuple[float, ...] = (
+        -3.951, 0.250, 0.917, 2.221, 0.994, 0.557, -0.914, 0.267, -1.360, -1.755,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.55
-    suggest: float = 0.45
+    answer: float = 0.60
+    suggest: float = 0.35
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -578,11 +595,21 @@ class FaqIndex:
         inside, detected = ranking.inside, ranking.detected
         top = inside[:SUGGESTION_COUNT]
         content_words = sum(1 for w in ranking.message.get(detected, ((), []))[0] if not w.stop)
+        elsewhere = self._elsewhere_only(ranking, municipality)
+        other = ranking.other[0] if ranking.other else None
         candidates = []
         for rank, (score, index, match) in enumerate(top):
-            margin = score - (inside[rank + 1][0] if rank + 1 < len(inside) else 0.0)
+            rival = inside[1][0] if rank == 0 and len(inside) > 1 else inside[0][0]
+            margin = score - rival if len(inside) > 1 else MAX_MARGIN
             entry_language = self._entries[index].doc.language
-            features = confidence_features(match, margin, entry_language != detected, content_words)
+            features = confidence_features(
+                match,
+                margin,
+                entry_language != detected,
+                content_words,
+                elsewhere,
+                (other - score) if other is not None else -MAX_MARGIN,
+            )
             candidates.append(
                 Candidate(
                     self._entries[index].doc.key,
@@ -597,11 +624,11 @@ class FaqIndex:
             return Decision("handoff", result, "person_requested", detected)
         if not result:
             return Decision("handoff", result, "empty", detected)
-        if self._elsewhere_only(ranking, municipality):
-            return Decision("handoff", result, "other_municipality", detected)
         confidence = result[0].confidence
         if confidence >= thresholds.answer:
             return Decision("answer", result, "confident", detected)
+        if elsewhere:
+            return Decision("handoff", result, "other_municipality", detected)
         if confidence >= thresholds.suggest:
             return Decision("suggest", result, "unsure", detected)
         return Decision("handoff", result, "low_confidence", detected)
