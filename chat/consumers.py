@@ -16,6 +16,7 @@ from chat import protocol
 from chat.bot_reply import answer_chosen_entry, reply_to_resident
 from chat.conversations import resume_conversation, start_conversation
 from chat.events import conversation_group
+from chat.feedback import record_feedback
 from chat.messages import append_message, message_frame, messages_after
 from chat.models import Conversation, Message
 from chat.origins import origin_allowed
@@ -35,6 +36,13 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
         if key == name:
             return value.decode("latin-1")
     return None
+
+
+def _messages_and_state(conversation_id: int, after: int) -> tuple[list[Message], str]:
+    """The messages after `after` and the conversation's state, in one trip to the database."""
+    messages = messages_after(conversation_id, after)
+    state = Conversation.objects.filter(pk=conversation_id).values_list("state", flat=True)
+    return messages, state.first() or Conversation.State.CLOSED
 
 
 class ResidentConsumer(AsyncWebsocketConsumer):
@@ -123,6 +131,7 @@ class ResidentConsumer(AsyncWebsocketConsumer):
         handler = {
             "message": self.on_message,
             "choose": self.on_choose,
+            "feedback": self.on_feedback,
             "ping": self.on_ping,
         }.get(frame["type"])
         if handler is None:
@@ -182,22 +191,44 @@ class ResidentConsumer(AsyncWebsocketConsumer):
             return
         await self.flush()
 
+    async def on_feedback(self, frame: dict[str, Any]) -> None:
+        assert self.conversation is not None
+        parsed = protocol.parse_feedback(frame)
+        if isinstance(parsed, protocol.FrameError):
+            await self.refuse_frame(parsed.code, frame)
+            return
+        stored = await database_sync_to_async(record_feedback)(
+            self.conversation.pk, parsed.seq, parsed.helpful
+        )
+        if stored is None:
+            await self.refuse_frame("unknown_message", frame)
+            return
+        await self.send_json(protocol.feedback_ack(parsed.seq, parsed.helpful))
+
     async def conversation_updated(self, event: dict[str, Any]) -> None:
         await self.flush()
 
     async def flush(self) -> None:
-        """Send every stored message after the last one this socket has sent, once."""
+        """Send every stored message after the last one this socket has sent, once.
+
+        Then the conversation's state, if it changed: a hand-off, wherever it happened,
+        stores a message in the same transaction, so every socket of the conversation
+        comes here and learns of it.
+        """
         assert self.conversation is not None
         async with self.flush_lock:
             while True:
-                batch = await database_sync_to_async(messages_after)(
+                batch, state = await database_sync_to_async(_messages_and_state)(
                     self.conversation.pk, self.last_sent
                 )
-                if not batch:
-                    return
                 for message in batch:
                     await self.send_json(message_frame(message))
                     self.last_sent = message.seq
+                if not batch:
+                    break
+            if state != self.conversation.state:
+                self.conversation.state = state
+                await self.send_json(protocol.state(state))
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, ensure_ascii=False))

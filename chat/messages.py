@@ -20,6 +20,7 @@ def append_message(
     html: str = "",
     faq_entry_id: int | None = None,
     confidence: float | None = None,
+    candidates: Sequence[dict[str, Any]] = (),
     suggestions: Sequence[dict[str, Any]] = (),
 ) -> tuple[Message, bool]:
     """Store a message with the conversation's next sequence number.
@@ -48,6 +49,7 @@ def append_message(
             client_id=client_id,
             faq_entry_id=faq_entry_id,
             confidence=confidence,
+            candidates=list(candidates),
             suggestions=list(suggestions),
         )
         notify_on_commit(conversation_id, message.seq)

@@ -26,6 +26,13 @@ class Conversation(models.Model):
         ASSIGNED = "assigned", _("with an agent")
         CLOSED = "closed", _("closed")
 
+    class HandoffReason(models.TextChoices):
+        # The values are faqbot.matching's decision reasons.
+        PERSON_REQUESTED = "person_requested", _("the resident asked for a person")
+        LOW_CONFIDENCE = "low_confidence", _("the bot was not sure enough")
+        EMPTY = "empty", _("the bot found nothing")
+        OTHER_MUNICIPALITY = "other_municipality", _("about another municipality")
+
     municipality = models.ForeignKey(
         Municipality,
         verbose_name=_("municipality"),
@@ -36,6 +43,10 @@ class Conversation(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     state = models.CharField(_("state"), max_length=10, choices=State, default=State.BOT)
     last_seq = models.PositiveIntegerField(default=0, editable=False)
+    handoff_reason = models.CharField(
+        _("handed over because"), max_length=20, choices=HandoffReason, blank=True
+    )
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -79,6 +90,8 @@ class Message(models.Model):
         related_name="+",
     )
     confidence = models.FloatField(_("confidence"), null=True, blank=True)
+    # What the bot considered for this reply, best first: [{"id": entry key, "confidence"}].
+    candidates = models.JSONField(_("candidates"), default=list, blank=True)
     suggestions = models.JSONField(_("suggestions"), default=list, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -97,3 +110,22 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id}:{self.seq} {self.sender}"
+
+
+class Feedback(models.Model):
+    """A resident's verdict on one bot message; a later one replaces the earlier."""
+
+    message = models.OneToOneField(
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="feedback"
+    )
+    helpful = models.BooleanField(_("helpful"))
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-updated"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+
+    def __str__(self) -> str:
+        return f"{self.message} {'+' if self.helpful else '-'}"

@@ -35,6 +35,8 @@ ERROR_DETAILS = {
     "text_too_long": "The message is longer than the limit.",
     "unknown_entry": "No entry with this id can be shown in this chat.",
     "invalid_entry": "entry must be a non-empty string.",
+    "invalid_feedback": "feedback needs an integer seq and a boolean helpful.",
+    "unknown_message": "seq names no bot message of this conversation.",
     "rate_limited": "Too many frames; slow down.",
     "too_many_bad_frames": "Too many refused frames; the connection is closed.",
 }
@@ -55,6 +57,12 @@ class ResidentMessage:
 class Choice:
     entry: str
     client_id: str | None
+
+
+@dataclass(frozen=True)
+class FeedbackFrame:
+    seq: int
+    helpful: bool
 
 
 def error(code: str, client_id: object = None) -> dict[str, Any]:
@@ -89,6 +97,15 @@ def welcome(
     }
 
 
+def state(value: str) -> dict[str, Any]:
+    """Sent when the conversation's state changes while the socket is open."""
+    return {"type": "state", "state": value}
+
+
+def feedback_ack(seq: int, helpful: bool) -> dict[str, Any]:
+    return {"type": "feedback", "seq": seq, "helpful": helpful}
+
+
 def _valid_client_id(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip()) and len(value) <= MAX_CLIENT_ID_CHARS
 
@@ -116,3 +133,13 @@ def parse_choice(frame: dict[str, Any]) -> Choice | FrameError:
     if client_id is not None and not _valid_client_id(client_id):
         return FrameError("invalid_client_id")
     return Choice(entry=entry, client_id=client_id)
+
+
+def parse_feedback(frame: dict[str, Any]) -> FeedbackFrame | FrameError:
+    seq, helpful = frame.get("seq"), frame.get("helpful")
+    # bool is an int in Python, and JSON's true must not pass for message 1.
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**31:
+        return FrameError("invalid_feedback")
+    if not isinstance(helpful, bool):
+        return FrameError("invalid_feedback")
+    return FeedbackFrame(seq=seq, helpful=helpful)

@@ -13,6 +13,11 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
+from faqbot import live_index  # noqa: E402
+
+# Loading spaCy and Voikko takes a second or two; do it now, beside the server's start,
+# rather than while the first resident waits for an answer.
+live_index.start_warm_up()
 
 application = ProtocolTypeRouter(
     {

@@ -103,3 +103,20 @@ def faq(karvia: Municipality, pomarkku: Municipality) -> dict[str, FaqEntry]:
             answer="Sortera bio-, kartong-, glas-, metall- och blandavfall.",
         ),
     }
+
+
+def set_thresholds(
+    municipality: Municipality, answer: float | None, suggest: float | None
+) -> Municipality:
+    """Set a municipality's bot thresholds as admin would (validated); None = the default."""
+    municipality.answer_threshold = answer
+    municipality.suggest_threshold = suggest
+    municipality.full_clean()
+    municipality.save()
+    return municipality
+
+
+@pytest.fixture
+def karvia_always_unsure(karvia: Municipality) -> Municipality:
+    """Karvia's bot answers nothing by itself, but suggests whatever it finds."""
+    return set_thresholds(karvia, 1.0, 0.0)

@@ -6,31 +6,11 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 
 from chat.models import Conversation, Message
-from config.asgi import application
+from tests.sockets import connect, count_messages, frames_until_quiet, say
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(20)]
-
-
-async def connect(path: str = "/ws/chat/karvia/?lang=fi", origin: str | None = None):
-    headers = [(b"host", b"chat.example.fi")]
-    if origin is not None:
-        headers.append((b"origin", origin.encode()))
-    communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
-async def say(communicator, text: str, client_id: str = "c1") -> dict:
-    await communicator.send_json_to({"type": "message", "client_id": client_id, "text": text})
-    return await communicator.receive_json_from()
-
-
-async def count_messages(**filters) -> int:
-    return await database_sync_to_async(Message.objects.filter(**filters).count)()
 
 
 async def test_it_welcomes_with_token_and_greeting(faq):
@@ -254,9 +234,7 @@ async def test_it_rate_limits_a_flood_without_losing_stored_messages(faq, settin
     await communicator.receive_json_from()
     for i in range(6):
         await communicator.send_json_to({"type": "message", "client_id": f"f{i}", "text": "x"})
-    frames = []
-    while not await communicator.receive_nothing(timeout=0.5):
-        frames.append(await communicator.receive_json_from())
+    frames = await frames_until_quiet(communicator)
     refused = [f for f in frames if f["type"] == "error"]
     assert [f["code"] for f in refused] == ["rate_limited"] * 3
     assert await count_messages(sender="resident") == 3
@@ -292,7 +270,7 @@ async def test_it_answers_a_chosen_suggestion(faq):
     await communicator.disconnect()
 
 
-async def test_it_offers_suggestions_when_unsure(faq):
+async def test_it_offers_suggestions_when_unsure(faq, karvia_always_unsure):
     communicator = await connect()
     await communicator.receive_json_from()
     await say(communicator, "lajittelu ohje jäte kirjasto")
@@ -300,6 +278,14 @@ async def test_it_offers_suggestions_when_unsure(faq):
     assert reply["sender"] == "bot"
     assert reply["suggestions"][0] == {"id": "waste", "question": "Miten lajittelen jätteet?"}
     assert {s["id"] for s in reply["suggestions"]} <= {"karvia-library", "waste"}
+    assert reply["text"].startswith("En ole varma")
+    stored = await database_sync_to_async(Message.objects.get)(seq=reply["seq"])
+    assert stored.faq_entry_id is None
+    assert stored.candidates[0]["id"] == "waste"
+    # Unsure is not a hand-off: the bot goes on answering.
+    assert await communicator.receive_nothing(timeout=0.3)
+    conversation = await database_sync_to_async(Conversation.objects.get)()
+    assert conversation.state == "bot"
     await communicator.disconnect()
 
 
@@ -347,15 +333,24 @@ async def test_it_answers_ping(faq):
 
 
 @pytest.mark.parametrize(
-    ("lang", "start"), [("fi", "Valitettavasti"), ("sv", "Tyvärr"), ("en", "Sorry")]
+    ("lang", "start", "queue"),
+    [
+        ("fi", "Valitettavasti", "Olet nyt asiakaspalvelun jonossa"),
+        ("sv", "Tyvärr", "Du står nu i kö"),
+        ("en", "Sorry", "You are now in the queue"),
+    ],
 )
-async def test_it_apologises_in_the_chat_language(faq, lang, start):
+async def test_it_apologises_in_the_chat_language(faq, lang, start, queue):
     communicator = await connect(f"/ws/chat/karvia/?lang={lang}")
     await communicator.receive_json_from()
     await say(communicator, "qwerty zxcvb")
-    reply = await communicator.receive_json_from()
+    reply, queued, state = await frames_until_quiet(communicator)
     assert reply["sender"] == "bot"
     assert reply["text"].startswith(start)
+    # Then a person takes over: the resident hears so in the same language.
+    assert queued["sender"] == "system"
+    assert queued["text"].startswith(queue)
+    assert state == {"type": "state", "state": "queued"}
     await communicator.disconnect()
 
 

@@ -30,5 +30,8 @@ def test_it_has_no_untranslated_or_fuzzy_strings(language):
 )
 def test_it_speaks_each_language(language, expected):
     with override(language):
-        text = gettext("Sorry, I did not find an answer to that. Could you put it another way?")
+        text = gettext(
+            "Sorry, I did not find a reliable answer to that. "
+            "A person from customer service can help you."
+        )
     assert text.startswith(expected)

@@ -52,7 +52,7 @@ def test_it_keeps_the_conversation_over_a_reload(page, live_server_url):
     assert seqs == ["1", "2", "3", "4"]
 
 
-def test_it_lets_the_resident_choose_a_suggestion(page, live_server_url):
+def test_it_lets_the_resident_choose_a_suggestion(page, live_server_url, karvia_always_unsure):
     open_widget(page, f"{live_server_url}/demo/karvia/")
     ask(page, "lajittelu ohje jäte kirjasto")
     suggestion = page.locator('[data-testid="suggestion"][data-entry="waste"]')

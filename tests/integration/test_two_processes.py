@@ -70,11 +70,30 @@ async def test_it_delivers_live_across_processes_through_redis(two_servers):
         async with websockets.connect(f"{second}/ws/chat/karvia/?lang=fi&token={token}") as b:
             await receive(b)
             for i in range(5):
-                await a.send(json.dumps({"type": "message", "client_id": f"m{i}", "text": "hei"}))
+                question = {"type": "message", "client_id": f"m{i}", "text": "kirjasto auki"}
+                await a.send(json.dumps(question))
             seen = []
             while len(seen) < 10:  # five messages and five bot replies
                 seen.append((await receive(b))["seq"])
             assert seen == list(range(1, 11))
+
+
+async def test_it_tells_the_other_process_of_a_handoff(two_servers):
+    first, second = two_servers
+    async with websockets.connect(f"{first}/ws/chat/karvia/?lang=fi") as a:
+        token = (await receive(a))["conversation"]
+        async with websockets.connect(f"{second}/ws/chat/karvia/?lang=fi&token={token}") as b:
+            assert (await receive(b))["state"] == "bot"
+            person = "voisinko jutella asiakaspalvelijan kanssa"
+            await a.send(json.dumps({"type": "message", "client_id": "p", "text": person}))
+            frames = [await receive(b) for _ in range(4)]
+            assert [f.get("sender") for f in frames[:3]] == ["resident", "bot", "system"]
+            assert frames[3] == {"type": "state", "state": "queued"}
+            # Queued: the resident is heard, the bot is silent, in either process.
+            await b.send(json.dumps({"type": "message", "client_id": "q", "text": "kirjasto"}))
+            assert (await receive(b))["seq"] == 4
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(b.recv(), timeout=1)
 
 
 async def test_it_refuses_bad_input_without_harm_in_a_real_server(two_servers):

@@ -1,0 +1,22 @@
+"""Residents' feedback on the bot's messages: was this helpful?"""
+
+from __future__ import annotations
+
+from chat.models import Feedback, Message
+
+
+def record_feedback(conversation_id: int, seq: int, helpful: bool) -> Feedback | None:
+    """Store the verdict on the bot message `seq` of this conversation, replacing any earlier.
+
+    None when `seq` is not a bot message of this conversation: residents rate the bot,
+    not themselves, agents or other people's conversations.
+    """
+    message = Message.objects.filter(
+        conversation_id=conversation_id, seq=seq, sender=Message.Sender.BOT
+    ).first()
+    if message is None:
+        return None
+    feedback, _created = Feedback.objects.update_or_create(
+        message=message, defaults={"helpful": helpful}
+    )
+    return feedback
