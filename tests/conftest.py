@@ -11,6 +11,7 @@ import os
 import pytest
 
 from faqbot import live_index
+from faqbot.analysis import Analyzer
 from faqbot.models import FaqEntry, Municipality
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -23,6 +24,12 @@ def require_service(available: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required in CI but is not available")
     pytest.skip(f"{what} is not available")
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> Analyzer:
+    """The process's one Analyzer: loading spaCy takes a second, so every test shares it."""
+    return live_index.analyzer()
 
 
 @pytest.fixture(autouse=True)
