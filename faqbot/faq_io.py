@@ -102,8 +102,11 @@ def _municipality_errors(index: int, item: object) -> list[str]:
     if thresholds_valid and suggest_above_answer(
         item.get("answer_threshold"), item.get("suggest_threshold")
     ):
+        field = (
+            "suggest_threshold" if item.get("suggest_threshold") is not None else "answer_threshold"
+        )
         errors.append(
-            f"{label}: field 'suggest_threshold': may not be above answer_threshold "
+            f"{label}: field '{field}': suggest_threshold may not be above answer_threshold "
             "(a missing or null one is the calibrated default)"
         )
     return errors

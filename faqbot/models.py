@@ -107,9 +107,13 @@ class Municipality(models.Model):
     def clean(self) -> None:
         super().clean()
         if suggest_above_answer(self.answer_threshold, self.suggest_threshold):
+            # Name the field the admin set: the other may be an empty default.
+            field = (
+                "suggest_threshold" if self.suggest_threshold is not None else "answer_threshold"
+            )
             raise ValidationError(
                 {
-                    "suggest_threshold": _(
+                    field: _(
                         "The suggestion threshold may not be above the answer threshold "
                         "(an empty one is the calibrated default)."
                     )

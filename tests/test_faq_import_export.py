@@ -146,3 +146,68 @@ def test_it_exports_unpublished_entries_as_such(tmp_path):
     out = tmp_path / "out.json"
     call_command("export_faq", out)
     assert json.loads(out.read_text())["entries"][0]["published"] is False
+
+
+def with_thresholds(answer: object, suggest: object) -> dict:
+    data = small_file()
+    data["municipalities"][0].update(answer_threshold=answer, suggest_threshold=suggest)
+    return data
+
+
+def test_it_imports_and_exports_a_municipalitys_thresholds(tmp_path):
+    call_command("import_faq", write(tmp_path, with_thresholds(0.8, 0.25)))
+    karvia = Municipality.objects.get(slug="karvia")
+    assert (karvia.answer_threshold, karvia.suggest_threshold) == (0.8, 0.25)
+    out = tmp_path / "out.json"
+    call_command("export_faq", out)
+    exported = json.loads(out.read_text())["municipalities"][0]
+    assert (exported["answer_threshold"], exported["suggest_threshold"]) == (0.8, 0.25)
+
+
+def test_it_round_trips_thresholds_without_loss(tmp_path):
+    # Values that a decimal round trip could bend, an integer, and an empty one.
+    data = with_thresholds(0.7000000000000001, None)
+    data["municipalities"].append(
+        {"slug": "pomarkku", "name": "Pomarkku", "answer_threshold": 1, "suggest_threshold": 0}
+    )
+    call_command("import_faq", write(tmp_path, data))
+    first = tmp_path / "first.json"
+    call_command("export_faq", first)
+    exported = json.loads(first.read_text())["municipalities"]
+    assert [(m["answer_threshold"], m["suggest_threshold"]) for m in exported] == [
+        (0.7000000000000001, None),
+        (1.0, 0.0),
+    ]
+    Municipality.objects.all().delete()
+    call_command("import_faq", first)
+    second = tmp_path / "second.json"
+    call_command("export_faq", second)
+    assert second.read_text() == first.read_text()
+
+
+def test_it_empties_thresholds_a_file_leaves_out(tmp_path):
+    call_command("import_faq", write(tmp_path, with_thresholds(0.8, 0.25)))
+    call_command("import_faq", write(tmp_path, small_file()))
+    karvia = Municipality.objects.get(slug="karvia")
+    assert (karvia.answer_threshold, karvia.suggest_threshold) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("answer", "suggest", "field"),
+    [
+        (1.5, None, "answer_threshold"),
+        (-0.1, None, "answer_threshold"),
+        ("0.8", None, "answer_threshold"),
+        (True, None, "answer_threshold"),
+        (float("nan"), None, "answer_threshold"),
+        (None, [0.3], "suggest_threshold"),
+        (0.4, 0.6, "suggest_threshold"),  # suggesting only above the answer threshold
+        (None, 0.99, "suggest_threshold"),  # above the default answer threshold
+        (0.01, None, "answer_threshold"),  # below the default suggestion threshold
+    ],
+)
+def test_it_refuses_bad_thresholds(tmp_path, capsys, answer, suggest, field):
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_faq", write(tmp_path, with_thresholds(answer, suggest)))
+    assert f"municipality 'karvia': field '{field}'" in capsys.readouterr().err
+    assert not Municipality.objects.exists()
