@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import threading
 
@@ -71,3 +72,34 @@ async def test_the_event_loop_keeps_running_while_matching(faq):
     await live_index.decide("milloin kirjasto on auki " * 50, "karvia", "fi")
     ticker.cancel()
     assert ticks > 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_it_builds_one_index_for_messages_that_arrive_together(faq, monkeypatch):
+    builds = []
+    build = live_index.build_index
+
+    def counting_build(docs):
+        builds.append(len(docs))
+        return build(docs)
+
+    monkeypatch.setattr(live_index, "build_index", counting_build)
+    decisions = await asyncio.gather(
+        *(live_index.decide("milloin kirjasto on auki", "karvia", "fi") for _ in range(4))
+    )
+    assert builds == [len(faq)]
+    assert len({id(index) for _decision, index in decisions}) == 1
+
+
+def test_it_keeps_the_garbage_collector_on_after_a_build(analyzer, monkeypatch):
+    assert gc.isenabled()
+    live_index.build_index([])
+    assert gc.isenabled()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no index")
+
+    monkeypatch.setattr(live_index, "FaqIndex", broken)
+    with pytest.raises(RuntimeError):
+        live_index.build_index([])
+    assert gc.isenabled()
