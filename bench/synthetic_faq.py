@@ -266,7 +266,7 @@ ENGLISH_TEMPLATES = [
 
 OUT_OF_SCOPE = [
     "mikä on Ruotsin pääkaupunki", "paljonko kello on Tokiossa", "suositteletko hyvää pizzaa",
-    "kuka voitti eilisen jalkapallo-ottelun", "miten teen hapankorppuja", "mitä kuuluu",
+    "kuka voitti eilisen jalkapallo-ottelun", "miten teen hapankorppuja", "mitäs sulle kuuluu",
     "what is the weather like in Paris", "who wrote the Kalevala", "vad kostar en bil",
     "voiko kissalle antaa maitoa", "mikä on paras puhelinliittymä",
     "milloin juna lähtee Tampereelle",

@@ -23,7 +23,7 @@ FAQ = {
             "municipality": "karvia",
             "language": "fi",
             "question": "Milloin Karvian kirjasto on auki?",
-            "alternatives": ["kirjaston aukioloajat"],
+            "alternatives": ["kirjaston aukiolo"],
             "answer": "Ma–pe 10–18.",
         },
         {
@@ -31,7 +31,7 @@ FAQ = {
             "municipality": "pomarkku",
             "language": "fi",
             "question": "Milloin Pomarkun kirjasto on auki?",
-            "alternatives": ["kirjaston aukioloajat"],
+            "alternatives": ["kirjaston aukiolo"],
             "answer": "Ti–to 12–19.",
         },
         {
@@ -45,7 +45,7 @@ FAQ = {
     ],
 }
 QUESTIONS = [
-    {"text": "kirjaston aukioloajat", "municipality": "karvia", "language": "fi",
+    {"text": "kirjaston aukiolo", "municipality": "karvia", "language": "fi",
      "expected": "eval-library-karvia", "kind": "keyword"},
     {"text": "milloin kirjasto on auki", "municipality": "pomarkku", "language": "fi",
      "expected": "eval-library-pomarkku", "kind": "paraphrase"},

@@ -16,7 +16,7 @@ DOCS = [
         "karvia",
         "fi",
         "Milloin Karvian kirjasto on auki?",
-        ("kirjaston aukioloajat", "kirjaston aukiolo"),
+        ("kirjaston aukiolo", "kirjaston aukiolot"),
         "Kirjasto on auki ma–pe 10–18.",
     ),
     FaqDoc(
@@ -24,7 +24,7 @@ DOCS = [
         "pomarkku",
         "fi",
         "Milloin Pomarkun kirjasto on auki?",
-        ("kirjaston aukioloajat",),
+        ("kirjaston aukiolo",),
         "Pomarkun kirjasto on auki ti–to 12–19.",
     ),
     FaqDoc(
@@ -32,7 +32,7 @@ DOCS = [
         "pomarkku",
         "fi",
         "Milloin Pomarkun uimahalli on auki?",
-        ("uimahallin aukioloajat", "uimahallin lipun hinta"),
+        ("uimahallin aukiolo", "uimahallin lipun hinta"),
         "Uimahalli on auki ti–su.",
     ),
     FaqDoc(
@@ -226,8 +226,8 @@ def test_it_hands_off_when_nothing_matches(index):
     "text",
     [
         "Milloin Pomarkun kirjasto on auki?",
-        "pomarkun kirjaston aukioloajat",
-        "uimahallin aukioloajat",
+        "pomarkun kirjaston aukiolo",
+        "uimahallin aukiolo",
         "kirjasto",
         "uimahalli",
     ],
@@ -246,16 +246,13 @@ def test_it_offers_shared_entries_to_every_municipality(index):
 
 
 def test_it_answers_each_municipality_from_its_own_entry(index):
-    assert index.decide("kirjaston aukioloajat", "karvia", "fi", BANDS).best.key == (
-        "karvia-library"
-    )
-    assert index.decide("kirjaston aukioloajat", "pomarkku", "fi", BANDS).best.key == (
-        "pomarkku-library"
-    )
+    for municipality in ("karvia", "pomarkku"):
+        decision = index.decide("kirjaston aukiolo", municipality, "fi", BANDS)
+        assert decision.best.key == f"{municipality}-library"
 
 
 def test_it_hands_off_a_service_only_another_municipality_has(index):
-    decision = index.decide("uimahallin aukioloajat", "karvia", "fi", BANDS)
+    decision = index.decide("uimahallin aukiolo", "karvia", "fi", BANDS)
     assert (decision.outcome, decision.reason) == ("handoff", "other_municipality")
 
 
