@@ -118,7 +118,8 @@ def _outcome(sample: Sample, coefficients: np.ndarray, thresholds: Thresholds) -
     decision = sample.decision
     if decision.reason in FORCED_REASONS or not decision.candidates:
         return Outcome(sample.question, decision, 0.0)
-    confidence = _confidence(coefficients, decision.candidates[0].features)
+    best = decision.candidates[0]
+    confidence = _confidence(coefficients, best.features) if best.eligible else 0.0
     if confidence >= thresholds.answer:
         outcome = "answer"
     elif decision.candidates[0].features[8]:  # the "elsewhere" feature

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from faqbot.folding import fold
-from faqbot.spoken_finnish import restored_diacritics, spoken_candidates
+from faqbot.spoken_finnish import SPOKEN_WORDS, restored_diacritics, spoken_candidates
 
 SPACY_MODEL = "spacy_fi_experimental_web_md"
 WORDBASE_RE = re.compile(r"\+([^+(]+)(?:\(([^)]*)\))?")
@@ -111,7 +111,7 @@ def _repairs(surface: str) -> list[str]:
 @lru_cache(maxsize=200_000)
 def _analyse_word(morph: FinnishMorphology, surface: str, lemma: str) -> FinnishWord:
     analyses = morph._voikko(surface)
-    if not analyses and surface.isalpha() and len(surface) > 2:
+    if not analyses and surface.isalpha() and (len(surface) > 2 or surface in SPOKEN_WORDS):
         for candidate in _repairs(surface):
             analyses = morph._voikko(candidate)
             if analyses:

@@ -67,7 +67,7 @@ def matcher_executor() -> ThreadPoolExecutor:
 def analyzer() -> Analyzer:
     """The process's one Analyzer (spaCy and Voikko), loaded on first use."""
     with _analyzer_lock:
-        return matching._default_analyzer()
+        return matching.default_analyzer()
 
 
 def warm_up() -> None:

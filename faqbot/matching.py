@@ -23,6 +23,7 @@ How a message is scored against an entry:
 from __future__ import annotations
 
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -144,6 +145,9 @@ class Candidate:
     score: float = 0.0
     matched: tuple[str, ...] = ()  # the message's words that matched, for explanations
     features: tuple[float, ...] = ()  # what the confidence was computed from
+    # False when the entry shares no content word with the message (only "kuka" or
+    # "miten"): such an entry is never an answer, however the numbers fall.
+    eligible: bool = True
 
 
 @dataclass(frozen=True)
@@ -209,14 +213,17 @@ class _Language:
     vectors: np.ndarray | None = None
 
 
-def _default_analyzer() -> Analyzer:
-    global _ANALYZER
-    if _ANALYZER is None:
-        _ANALYZER = Analyzer()
-    return _ANALYZER
-
-
 _ANALYZER: Analyzer | None = None
+_ANALYZER_LOCK = threading.Lock()
+
+
+def default_analyzer() -> Analyzer:
+    """The process's one Analyzer: spaCy and Voikko load once, whoever asks first."""
+    global _ANALYZER
+    with _ANALYZER_LOCK:
+        if _ANALYZER is None:
+            _ANALYZER = Analyzer()
+        return _ANALYZER
 
 
 class FaqIndex:
@@ -226,7 +233,7 @@ class FaqIndex:
         analyzer: Analyzer | None = None,
         weights: Weights = DEFAULT_WEIGHTS,
     ) -> None:
-        self.analyzer = analyzer or _default_analyzer()
+        self.analyzer = analyzer or default_analyzer()
         self.weights = weights
         self.docs: dict[str, FaqDoc] = {}
         self._entries: list[_Entry] = []
@@ -617,6 +624,7 @@ class FaqIndex:
                     score,
                     match.matched,
                     features,
+                    eligible=match.features[RANKING_FEATURES.index("matched_share")] > 0,
                 )
             )
         result = tuple(candidates)
@@ -624,7 +632,7 @@ class FaqIndex:
             return Decision("handoff", result, "person_requested", detected)
         if not result:
             return Decision("handoff", result, "empty", detected)
-        confidence = result[0].confidence
+        confidence = result[0].confidence if result[0].eligible else 0.0
         if confidence >= thresholds.answer:
             return Decision("answer", result, "confident", detected)
         if elsewhere:

@@ -16,7 +16,7 @@ from faqbot.matching import FaqIndex
 
 def test_it_loads_the_language_models_once_per_process(analyzer):
     assert live_index.analyzer() is analyzer
-    assert matching._default_analyzer() is analyzer
+    assert matching.default_analyzer() is analyzer
     assert live_index.build_index([]).analyzer is analyzer
     assert FaqIndex([]).analyzer is analyzer
 

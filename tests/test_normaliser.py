@@ -12,7 +12,6 @@ from faqbot.folding import fold
 
 # faqbot/finnish.py tries spoken-form repairs only on words of three letters or more
 # (since c2662ff), so "oo" and "mä" stay unknown; reported to the engine's maintainer.
-SHORT_SPOKEN_WORDS = pytest.mark.xfail(reason="two-letter spoken forms are not repaired")
 
 
 def only_word(analyzer: Analyzer, text: str, language: str = "fi") -> Word:
@@ -71,8 +70,8 @@ def test_it_reads_words_typed_without_a_and_o_dots(analyzer, without, with_dots)
         ("kankaanpääs", {"kankaanpää"}),
         ("uimahallis", {"uimahalli"}),
         ("mun", {"minä"}),
-        pytest.param("oo", {"olla"}, marks=SHORT_SPOKEN_WORDS),
-        pytest.param("mä", {"minä"}, marks=SHORT_SPOKEN_WORDS),
+        ("oo", {"olla"}),
+        ("mä", {"minä"}),
     ],
 )
 def test_it_understands_spoken_finnish(analyzer, spoken, standard):

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from faqbot import calibration, evaluation
-from faqbot.matching import FaqIndex
+from faqbot.live_index import build_index
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--folds", type=int, default=5)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        index = FaqIndex(evaluation.load_faq(options["faq"]))
+        index = build_index(evaluation.load_faq(options["faq"]))
         questions = evaluation.load_questions(options["questions"])
         cv, _fitted = calibration.cross_validate(index, questions, folds=options["folds"])
         self.stdout.write(f"cross-validated ({options['folds']} folds): {cv.as_dict()}")

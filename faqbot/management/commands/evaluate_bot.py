@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from faqbot import evaluation
-from faqbot.matching import FaqIndex
+from faqbot.live_index import build_index
 
 
 class Command(BaseCommand):
@@ -31,7 +31,7 @@ class Command(BaseCommand):
                 self.stderr.write(error)
             raise CommandError(f"{len(exc.errors)} error(s) in the input") from exc
 
-        index = FaqIndex(docs)
+        index = build_index(docs)
         # Warm up the caches and lazy loads so the timings are per message, not start-up.
         index.decide("kirjasto", questions[0].municipality if questions else "", "fi")
         outcomes = evaluation.run(index, questions)
