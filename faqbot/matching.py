@@ -53,6 +53,9 @@ LONG_MESSAGE_WORDS = 4
 SIMILAR_CREDIT = 0.5
 SIMILAR_MIN = 0.5
 SIMILAR_COUNT = 5
+# How much rare vocabulary a Swedish or English entry's translation must share with a
+# Finnish entry to be taken for its translation (in idf units, about two rare words).
+TRANSLATION_MIN_WEIGHT = 5.0
 TYPO_MIN_LENGTH = 4
 TYPO_CUTOFF = 80
 TYPO_CUTOFF_KNOWN = 88
@@ -108,20 +111,20 @@ class Weights:
     # score = ranking · features, features as in `ranking_features`; a logit, fitted by
     # faqbot.calibration. The default mirrors a hand-set blend of the three coverages.
     ranking: tuple[float, ...] = (
-        0.0, 2.374, -2.703, 2.492, 3.230, 3.009, 1.894, 3.338, -0.352, -2.002, 0.244, 7.285,
-        -2.285, -0.992,
+        0.0, 2.393, -2.703, 2.445, 3.246, 3.024, 1.895, 3.350, -0.363, -1.996, 0.215, 7.295,
+        -2.274, -1.002,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (
-        -3.951, 0.250, 0.917, 2.221, 0.994, 0.557, -0.914, 0.267, -1.360, -1.755,
+        -4.070, 0.243, 0.928, 2.596, 1.093, 1.068, -0.835, 0.074, -1.236, -1.870,
     )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.60
-    suggest: float = 0.35
+    answer: float = 0.59
+    suggest: float = 0.34
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -249,6 +252,8 @@ class FaqIndex:
             language.max_idf = max(language.idf.values(), default=1.0)
             language.surfaces = list(language.vocabulary)
         self._build_vectors()
+        self.translations: dict[int, dict[str, int]] = defaultdict(dict)
+        self._link_translations()
         for entry in self._entries:
             language = self._languages[entry.doc.language]
             for phrase in entry.phrases:
@@ -288,6 +293,40 @@ class FaqIndex:
             for word in phrase.words:
                 language.vocabulary.setdefault(word.surface, word)
                 language.vocabulary.setdefault(word.main, word)
+
+    def _link_translations(self) -> None:
+        """Pair each Swedish or English entry with the Finnish entry it translates.
+
+        The FAQ format does not link translations, so the link is found: the entry's
+        phrasings, translated word by word into Finnish, must match one Finnish entry of the
+        same scope (shared, or the same municipality) much better than any other. A
+        resident who writes Swedish then gets the Swedish version of what matched best.
+        """
+        finnish = self._languages.get("fi")
+        if finnish is None:
+            return
+        for index, entry in enumerate(self._entries):
+            language = entry.doc.language
+            if language == "fi" or language not in ("sv", "en"):
+                continue
+            translated: set[str] = set()
+            for text in (entry.doc.question, *entry.doc.alternatives):
+                for word in self.analyzer.translate_to_finnish(text, language):
+                    translated |= word.terms
+            overlap: dict[int, float] = defaultdict(float)
+            for term in translated:
+                weight = finnish.idf.get(term, 0.0)
+                for other in finnish.postings.get(term, ()):
+                    if self._entries[other].doc.municipality == entry.doc.municipality:
+                        overlap[other] += weight
+            if not overlap:
+                continue
+            ranked = sorted(overlap.items(), key=lambda item: -item[1])
+            best, best_weight = ranked[0]
+            runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+            if best_weight >= TRANSLATION_MIN_WEIGHT and best_weight >= 1.5 * runner_up:
+                self.translations[best][language] = index
+                self.translations[index]["fi"] = best
 
     def _meaning(self, words: Sequence[Word]) -> np.ndarray | None:
         """The unit-length mean of the word vectors of a text's content words."""
@@ -558,6 +597,24 @@ class FaqIndex:
         others.sort(key=lambda item: (-item[0], item[1]))
         return Ranking(inside, others[0] if others else None, detected, message)
 
+    def _in_message_language(
+        self, inside: list[tuple[float, int, Match]], detected: str
+    ) -> list[tuple[float, int, Match]]:
+        """The resident's own language's version of each candidate, where one is linked.
+
+        The version takes the place (and score) of the candidate it translates; the same
+        entry is not listed twice.
+        """
+        result, seen = [], set()
+        for score, index, match in inside:
+            entry = self._entries[index]
+            if entry.doc.language != detected:
+                index = self.translations.get(index, {}).get(detected, index)
+            if index not in seen:
+                seen.add(index)
+                result.append((score, index, match))
+        return result
+
     def key_of(self, index: int) -> str:
         return self._entries[index].doc.key
 
@@ -600,6 +657,7 @@ class FaqIndex:
         thresholds = thresholds or DEFAULT_THRESHOLDS
         ranking = self.rank(text, municipality, language)
         inside, detected = ranking.inside, ranking.detected
+        inside = self._in_message_language(inside, detected)
         top = inside[:SUGGESTION_COUNT]
         content_words = sum(1 for w in ranking.message.get(detected, ((), []))[0] if not w.stop)
         elsewhere = self._elsewhere_only(ranking, municipality)
