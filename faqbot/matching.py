@@ -69,11 +69,14 @@ ELSEWHERE_MIN_WEIGHT = 0.5
 RANKING_FEATURES = (
     "bias", "best_phrase", "message_cover", "phrase_cover", "coverage", "answer",
     "local", "fuzzy", "matched_share", "missing", "rarest_matched", "meaning",
-    "cross_language", "page_language",
+    "cross_language", "page_language", "cross_coverage", "native_missing",
 )  # fmt: skip
 
 
 MAX_MARGIN = 5.0
+
+
+LANGUAGE_FEATURES = RANKING_FEATURES[RANKING_FEATURES.index("cross_language") :]
 
 
 def confidence_features(
@@ -111,20 +114,20 @@ class Weights:
     # score = ranking · features, features as in `ranking_features`; a logit, fitted by
     # faqbot.calibration. The default mirrors a hand-set blend of the three coverages.
     ranking: tuple[float, ...] = (
-        0.0, 2.393, -2.703, 2.445, 3.246, 3.024, 1.895, 3.350, -0.363, -1.996, 0.215, 7.295,
-        -2.274, -1.002,
+        0.0, 2.376, -2.338, 2.474, 3.689, 3.104, 1.869, 2.972, -0.083, 0.079, -0.085, 6.983,
+        -3.727, -0.863, -0.067, -2.466,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (
-        -4.070, 0.243, 0.928, 2.596, 1.093, 1.068, -0.835, 0.074, -1.236, -1.870,
+        -3.807, 0.166, 0.881, 2.417, 0.938, 0.730, 0.307, 0.095, -0.671, -1.788,
     )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.59
-    suggest: float = 0.34
+    answer: float = 0.67
+    suggest: float = 0.33
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -536,8 +539,7 @@ class FaqIndex:
             missing / language.max_idf,
             rarest / language.max_idf,
             meaning,
-            0.0,
-            0.0,
+            *(0.0 for _ in LANGUAGE_FEATURES),  # set by `rank`, which knows the languages
         )
         return Match(
             score=self._rank_score(features),
@@ -581,10 +583,16 @@ class FaqIndex:
             for index in chosen:
                 entry = self._entries[index]
                 match = self._score(entry, words, weights, message_terms, lang, vector)
+                cross = 1.0 if code != detected else 0.0
+                base = match.features[: -len(LANGUAGE_FEATURES)]
                 features = (
-                    *match.features[:-2],
-                    1.0 if code != detected else 0.0,
+                    *base,
+                    cross,
                     1.0 if entry.doc.language == language else 0.0,
+                    # Through translation only the coverage can be trusted; in the
+                    # message's own language, what the entry lacks says most.
+                    cross * base[RANKING_FEATURES.index("coverage")],
+                    (1.0 - cross) * base[RANKING_FEATURES.index("missing")],
                 )
                 match = replace(match, score=self._rank_score(features), features=features)
                 if index not in scored or match.score > scored[index].score:
