@@ -14,6 +14,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
@@ -116,11 +117,9 @@ def client_strings() -> dict[str, Any]:
         "bannerRequeued": gettext("This conversation is back in the queue."),
         "bannerTransferred": gettext("This conversation is now with %(name)s."),
         "chatEnded": gettext("%(title)s: %(state)s"),
-        "internalNote": gettext("Internal note"),
         "internalNoteTag": pgettext(
             "label on a message", "Internal note – not shown to the resident"
         ),
-        "noteBy": gettext("Internal note by %(name)s"),
         "considered": gettext("Entries the bot considered:"),
         "offeredChoices": gettext("Offered as choices: %(list)s"),
         "newMessageIn": gettext("New message in %(title)s"),
@@ -193,7 +192,10 @@ def client_config(request: HttpRequest) -> dict[str, Any]:
     return {
         "lang": language,
         "wsPath": "/ws/agent/",
-        "maxChars": settings.CHAT_MAX_MESSAGE_CHARS,
+        # Agents paste FAQ answers, so their limit may be above the residents'.
+        "maxChars": getattr(
+            settings, "CHAT_MAX_AGENT_MESSAGE_CHARS", settings.CHAT_MAX_MESSAGE_CHARS
+        ),
         "loginUrl": reverse("agent:login"),
         # A placeholder id the script replaces; see contactRow in dashboard.js.
         "transcriptUrl": reverse("agent:transcript", args=[0]),
@@ -235,9 +237,10 @@ def transcript(request: HttpRequest, conversation_id: int) -> HttpResponse:
     profile = agent_profile(request.user)
     if profile is None:
         return _forbidden(request)
+    served = profile.municipalities.all()
     conversation = (
         Conversation.objects.select_related("municipality")
-        .filter(pk=conversation_id, municipality__in=profile.municipalities.all())
+        .filter(Q(municipality__in=served) | Q(service_municipality__in=served), pk=conversation_id)
         .first()
     )
     if conversation is None:

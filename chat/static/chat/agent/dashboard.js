@@ -478,6 +478,7 @@
       const next = queueList.querySelector('button:not(:disabled)');
       (next || queueList.closest('section').querySelector('h2')).focus();
     }
+    queueList.dataset.ready = '1';
     const n = wanted.filter(isWaiting).length;
     queueCount.textContent = plural(S.waitingCount, n);
     queueEmpty.hidden = wanted.length > 0;
@@ -493,7 +494,7 @@
       el('div', {cls: 'kc-q-guesses'}),
       el('div', {cls: 'kc-q-actions'}),
     ]);
-    if (matchMedia('(prefers-reduced-motion: no-preference)').matches && knownQueue && knownQueue.size) {
+    if (queueRows.size || queueList.dataset.ready) {
       row.classList.add('kc-new');
     }
     const accept = el('button', {type: 'button', cls: 'kc-btn kc-primary', 'data-testid': 'accept', 'aria-describedby': head.id, text: S.accept});
@@ -655,7 +656,9 @@
       el('div', {cls: 'kc-row'}, [searchInput, el('button', {type: 'submit', cls: 'kc-btn', 'data-testid': 'faq-search', text: S.search})]),
     ]);
     const results = el('div', {cls: 'kc-faq-results', 'data-testid': 'faq-results', 'aria-live': 'polite'});
-    const faqBox = el('details', {cls: 'kc-faq'}, [el('summary', {text: S.faqTitle}), searchForm, results]);
+    const faqBox = el('aside', {cls: 'kc-faq', 'aria-labelledby': 'kc-faq-h-' + id}, [
+      el('h4', {id: 'kc-faq-h-' + id, text: S.faqTitle}), searchForm, results,
+    ]);
 
     const inputId = 'kc-input-' + id;
     const noteId = 'kc-note-' + id;
@@ -689,7 +692,8 @@
         el('div', {}, [heading, meta]),
         el('div', {cls: 'kc-chat-actions'}, [transferBtn, closeBtn, dismissBtn]),
       ]),
-      banner, log, typing, faqBox, form,
+      banner,
+      el('div', {cls: 'kc-chat-body'}, [el('div', {cls: 'kc-chat-main'}, [log, typing, form]), faqBox]),
     ]);
 
     chat = {
@@ -866,8 +870,7 @@
 
   function senderLabel(m, sender, internal) {
     const name = m.agent && m.agent.display_name ? str(m.agent.display_name) : '';
-    if (internal) return name ? fmt(S.noteBy, {name}) : S.internalNote;
-    if (sender === 'agent') return name || S.senders.agent;
+    if (sender === 'agent' || internal) return name || S.senders.agent;
     return S.senders[sender] || S.senders.system;
   }
 
@@ -947,7 +950,7 @@
     r.kcSeq = Infinity;
     r.dataset.clientId = p.client_id;
     r.append(el('p', {cls: 'kc-who'}, [
-      el('span', {cls: 'kc-who-name', text: internal ? S.internalNote : (me && me.display_name) || S.senders.agent}),
+      el('span', {cls: 'kc-who-name', text: (me && me.display_name) || S.senders.agent}),
       el('span', {cls: 'kc-pending-state', text: S.sending}),
     ]));
     if (internal) r.append(el('p', {cls: 'kc-note-tag', text: S.internalNoteTag}));
