@@ -216,6 +216,7 @@ class _Language:
     max_idf: float = 1.0
     surfaces: list[str] = field(default_factory=list)
     vector_terms: list[str] = field(default_factory=list)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)  # postings as numpy arrays
     vectors: np.ndarray | None = None
 
 
@@ -254,7 +255,12 @@ class FaqIndex:
             }
             language.max_idf = max(language.idf.values(), default=1.0)
             language.surfaces = list(language.vocabulary)
+            language.arrays = {
+                term: np.array(entries, dtype=np.int32)
+                for term, entries in language.postings.items()
+            }
         self._build_vectors()
+        self._scopes: dict[str, np.ndarray] = {}
         self.translations: dict[int, dict[str, int]] = defaultdict(dict)
         self._link_translations()
         for entry in self._entries:
@@ -568,18 +574,7 @@ class FaqIndex:
             message[code] = (words, weights)
             message_terms = frozenset(t for w in words for t in w.terms)
             vector = self._meaning(words) if code == "fi" else None
-            # Preselect by the weight of matched words, then score the best in full.
-            quick: dict[int, float] = defaultdict(float)
-            for word, weight in zip(words, weights, strict=True):
-                hits: set[int] = set()
-                for term in word.terms:
-                    hits.update(lang.postings.get(term, ()))
-                for hit in hits:
-                    quick[hit] += weight
-            ours = [i for i in quick if self._in_scope(i, municipality)]
-            theirs = [i for i in quick if not self._in_scope(i, municipality)]
-            chosen = sorted(ours, key=quick.__getitem__, reverse=True)[:PRESELECT]
-            chosen += sorted(theirs, key=quick.__getitem__, reverse=True)[:PRESELECT_OTHERS]
+            chosen = self._preselect(words, weights, lang, municipality)
             for index in chosen:
                 entry = self._entries[index]
                 match = self._score(entry, words, weights, message_terms, lang, vector)
@@ -629,6 +624,41 @@ class FaqIndex:
     def _in_scope(self, index: int, municipality: str) -> bool:
         owner = self._entries[index].doc.municipality
         return owner is None or owner == municipality
+
+    def _scope(self, municipality: str) -> np.ndarray:
+        """Which entries a chat of the municipality may answer with, as a boolean array."""
+        scope = self._scopes.get(municipality)
+        if scope is None:
+            scope = np.array(
+                [e.doc.municipality in (None, municipality) for e in self._entries], dtype=bool
+            )
+            self._scopes[municipality] = scope
+        return scope
+
+    def _preselect(
+        self, words: Sequence[Word], weights: Sequence[float], lang: _Language, municipality: str
+    ) -> list[int]:
+        """The entries worth scoring in full: those sharing the most weight with the message.
+
+        Counted in numpy over the postings, because at thousands of entries a common word's
+        postings are long; each word counts once per entry however many of its terms match.
+        """
+        quick = np.zeros(len(self._entries), dtype=np.float32)
+        for word, weight in zip(words, weights, strict=True):
+            postings = [lang.arrays[t] for t in word.terms if t in lang.arrays]
+            if not postings:
+                continue
+            hits = postings[0] if len(postings) == 1 else np.unique(np.concatenate(postings))
+            quick[hits] += weight
+        scope = self._scope(municipality)
+        chosen: list[int] = []
+        for mask, count in ((scope, PRESELECT), (~scope, PRESELECT_OTHERS)):
+            candidates = np.flatnonzero((quick > 0) & mask)
+            if len(candidates) > count:
+                top = np.argpartition(-quick[candidates], count)[:count]
+                candidates = candidates[top]
+            chosen += sorted(candidates.tolist(), key=lambda i: (-quick[i], i))
+        return chosen
 
     def _elsewhere_only(self, ranking: Ranking, municipality: str) -> bool:
         """Does the message name something only another municipality's FAQ knows of?
