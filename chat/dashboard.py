@@ -7,6 +7,7 @@ configuration and its strings, translated into the agent's language by LocaleMid
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -49,9 +50,10 @@ class AgentLogoutView(auth_views.LogoutView):
     next_page = reverse_lazy("agent:login")
 
 
-def _plural(singular: str, plural: str) -> list[str]:
-    # fi, sv and en all have two forms (one, other); the page picks by n == 1.
-    return [ngettext(singular, plural, 1), ngettext(singular, plural, 2)]
+def _forms(translate: Callable[[int], str]) -> list[str]:
+    # fi, sv and en all have two forms (one, other); the page picks by n == 1. The ngettext
+    # calls stay literal at the call sites so that makemessages finds them.
+    return [translate(1), translate(2)]
 
 
 def client_strings() -> dict[str, Any]:
@@ -74,13 +76,16 @@ def client_strings() -> dict[str, Any]:
         "newChat": gettext("New chat waiting: %(municipality)s"),
         "newOffer": gettext("A chat is offered to you: %(municipality)s"),
         "offlineTitle": gettext("Going offline"),
-        "offlineOpenChats": _plural(
-            "You have %(n)s open chat. What should happen to it?",
-            "You have %(n)s open chats. What should happen to them?",
+        "offlineOpenChats": _forms(
+            lambda n: ngettext(
+                "You have %(n)s open chat. What should happen to it?",
+                "You have %(n)s open chats. What should happen to them?",
+                n,
+            )
         ),
         "keepChats": gettext("Keep them for me"),
         "requeueChats": gettext("Return them to the queue"),
-        "waitingCount": _plural("%(n)s waiting", "%(n)s waiting"),
+        "waitingCount": _forms(lambda n: ngettext("%(n)s waiting", "%(n)s waiting", n)),
         "waiting": gettext("Waiting %(time)s"),
         "noFirstMessage": gettext("(no message yet)"),
         "botGuesses": gettext("The bot's best guesses:"),
@@ -98,8 +103,10 @@ def client_strings() -> dict[str, Any]:
         "faqSearch": gettext("Search the FAQ"),
         "search": gettext("Search"),
         "searching": gettext("Searching…"),
-        "faqFound": _plural(
-            "%(n)s answer found for “%(query)s”.", "%(n)s answers found for “%(query)s”."
+        "faqFound": _forms(
+            lambda n: ngettext(
+                "%(n)s answer found for “%(query)s”.", "%(n)s answers found for “%(query)s”.", n
+            )
         ),
         "insert": gettext("Insert into reply"),
         "reply": gettext("Reply to the resident"),
@@ -111,7 +118,7 @@ def client_strings() -> dict[str, Any]:
         "send": gettext("Send"),
         "composerHint": gettext("Enter sends, Shift+Enter starts a new line."),
         "charCount": gettext("%(n)s / %(max)s characters"),
-        "unread": _plural("%(n)s new", "%(n)s new"),
+        "unread": _forms(lambda n: ngettext("%(n)s new", "%(n)s new", n)),
         "bannerClosed": gettext("This conversation is closed."),
         "bannerAbandoned": gettext("The resident left before anyone answered."),
         "bannerRequeued": gettext("This conversation is back in the queue."),
@@ -147,7 +154,7 @@ def client_strings() -> dict[str, Any]:
         "newTab": gettext("(opens in a new tab)"),
         "markHandled": gettext("Mark handled"),
         "handled": gettext("Handled"),
-        "openCount": _plural("%(n)s open", "%(n)s open"),
+        "openCount": _forms(lambda n: ngettext("%(n)s open", "%(n)s open", n)),
         "languages": {
             "fi": gettext("Finnish"),
             "sv": gettext("Swedish"),
