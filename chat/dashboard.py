@@ -23,14 +23,14 @@ from django.utils.translation import get_language, gettext, ngettext, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from chat.models import Conversation
+from chat.models import AgentProfile, Conversation
 from faqbot.languages import LANGUAGE_CODES
 from faqbot.models import FaqEntry, Municipality
 
 LOGIN_URL = reverse_lazy("agent:login")
 
 
-def agent_profile(user: AbstractBaseUser | AnonymousUser) -> Any | None:
+def agent_profile(user: AbstractBaseUser | AnonymousUser) -> AgentProfile | None:
     """The user's agent profile, or None: an agent is a user with a profile."""
     if not user.is_authenticated:
         return None
@@ -191,6 +191,29 @@ def client_strings() -> dict[str, Any]:
     }
 
 
+def colleagues(profile: AgentProfile) -> list[dict[str, Any]]:
+    """Agents who share a municipality with this one: whom a chat may be transferred to.
+
+    The agent socket says nothing of other agents, so the page learns them here; whether
+    one is online with room is the server's to check when the transfer is asked for.
+    """
+    others = (
+        AgentProfile.objects.exclude(pk=profile.pk)
+        .filter(municipalities__in=profile.municipalities.all())
+        .distinct()
+        .order_by("display_name")
+        .prefetch_related("municipalities")
+    )
+    return [
+        {
+            "id": other.pk,
+            "display_name": other.display_name,
+            "municipalities": [m.slug for m in other.municipalities.all()],
+        }
+        for other in others
+    ]
+
+
 def client_config(request: HttpRequest) -> dict[str, Any]:
     language = (get_language() or settings.LANGUAGE_CODE)[:2]
     if language not in LANGUAGE_CODES:
@@ -230,7 +253,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "profile": profile,
             "client_strings": client_strings(),
-            "client_config": client_config(request),
+            "client_config": {**client_config(request), "agents": colleagues(profile)},
         },
     )
 

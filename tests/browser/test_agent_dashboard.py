@@ -387,14 +387,25 @@ def test_it_reconnects_and_resyncs_without_losing_or_doubling(new_page, restarta
 
 
 def test_the_dashboard_page_costs_the_same_queries_however_many_municipalities(
-    client, anna, karvia, pomarkku, django_assert_num_queries
+    client, anna, karvia, pomarkku, django_user_model, django_assert_num_queries
 ):
     anna.municipalities.add(pomarkku)
+    for name in ("cecilia", "daniel"):
+        user = django_user_model.objects.create_user(name, password=PASSWORD)
+        colleague = AgentProfile.objects.create(user=user, display_name=name.title())
+        colleague.municipalities.add(karvia, pomarkku)
     client.force_login(anna.user)
-    with django_assert_num_queries(4):  # session, user, agent profile, municipalities
+    # session, user, agent profile, municipalities, colleagues and their municipalities
+    with django_assert_num_queries(6):
         response = client.get("/agent/")
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("max-age=0")
+    # Colleagues are offered as transfer targets, each once.
+    agents = response.context["client_config"]["agents"]
+    assert [(a["display_name"], sorted(a["municipalities"])) for a in agents] == [
+        ("Cecilia", ["karvia", "pomarkku"]),
+        ("Daniel", ["karvia", "pomarkku"]),
+    ]
 
 
 def test_a_transcript_costs_the_same_queries_however_long(

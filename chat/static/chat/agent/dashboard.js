@@ -337,6 +337,7 @@
       case 'state': onState(f); break;
       case 'typing': onTyping(f); break;
       case 'offer': onOffer(f.conversation); break;
+      case 'offer_cancelled': dropOffer(f.conversation); break;
       case 'contact_requests': setContacts(f.requests); break;
       case 'faq_results': onFaqResults(f); break;
       case 'presence': setPresence(f.status); break;
@@ -455,7 +456,12 @@
     // Forget what left the queue, so that a conversation transferred back is noticed again.
     Array.from(knownQueue).forEach((id) => { if (!ids.has(id)) knownQueue.delete(id); });
     waitBase.forEach((_, id) => { if (!ids.has(id) && !offers.has(id)) waitBase.delete(id); });
-    offers.forEach((s, id) => { if (!ids.has(id) || !isWaiting(queue.find((q) => q.id === id))) dropOffer(id); });
+    // An offer ends when its conversation leaves the queue or is offered to someone else.
+    offers.forEach((s, id) => {
+      const q = queue.find((x) => x.id === id);
+      const elsewhere = q && q.offered_to !== undefined && q.offered_to !== null && me && q.offered_to !== me.id;
+      if (!q || !isWaiting(q) || elsewhere) dropOffer(id);
+    });
     renderQueue();
     fresh.forEach((s) => alertNew(s, false));
     updateTitle();
@@ -570,7 +576,7 @@
     if (isNew) alertNew(s, true);
   }
   function dropOffer(id) {
-    if (offers.delete(id)) renderOffers();
+    if (offers.delete(id)) { renderOffers(); updateTitle(); }
   }
   function renderOffers() {
     const focusedId = document.activeElement && offersList.contains(document.activeElement)
@@ -609,12 +615,20 @@
   }
 
   // ---- Agents known to this page (for transfers) --------------------------------------------
+  // The page lists colleagues who share a municipality (CFG.agents); `assigned_to` in frames
+  // and an `agents` frame, if a server sends one, add to and update them.
   function learnAgents(list) {
     (Array.isArray(list) ? list : []).forEach((a) => {
       if (!a || a.id === undefined || (me && a.id === me.id)) return;
-      agents.set(a.id, {display_name: str(a.display_name || a.id), status: a.status, municipalities: a.municipalities});
+      const known = agents.get(a.id) || {};
+      agents.set(a.id, {
+        display_name: str(a.display_name || known.display_name || a.id),
+        status: a.status || known.status,
+        municipalities: Array.isArray(a.municipalities) ? a.municipalities.map(munSlug) : known.municipalities,
+      });
     });
   }
+  learnAgents(CFG.agents);
 
   // ---- Chats --------------------------------------------------------------------------------
   const liveChats = () => Array.from(chats.values()).filter((c) => c.live);
@@ -1021,7 +1035,9 @@
     if (other) munSelect.value = other.slug;
     const agentSelect = el('select', {id: 'kc-transfer-agent', 'data-testid': 'transfer-agent'});
     agents.forEach((a, id) => {
+      if (me && id === me.id) return;
       if (a.status && a.status !== 'online') return;
+      if (Array.isArray(a.municipalities) && !a.municipalities.includes(here)) return;
       agentSelect.append(el('option', {value: String(id), text: a.display_name}));
     });
     const haveAgents = agentSelect.options.length > 0;
@@ -1125,9 +1141,12 @@
     contactsEmpty.hidden = contactRequests.length > 0;
     $('kc-contacts-count').textContent = plural(S.openCount, open.length);
     if (focusedId !== null) {
+      // Handled requests leave the list: keep focus on the same one, else on the next, else
+      // on the heading, never lost to the top of the page.
       const li = contactsList.querySelector('li[data-request="' + CSS.escape(focusedId) + '"]');
-      const target = li && (li.querySelector('button') || li.querySelector('h3'));
-      if (target) target.focus();
+      const next = li || contactsList.querySelector('li');
+      const target = next ? next.querySelector('button') || next.querySelector('h3') : $('kc-contacts-h');
+      target.focus();
     }
   }
   function contactRow(r) {
