@@ -13,14 +13,21 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chat import protocol
+from chat.access import ENDED_STATES, Refusal
 from chat.bot_reply import answer_chosen_entry, reply_to_resident
+from chat.contact_requests import create_contact_request
 from chat.conversations import resume_conversation, start_conversation
-from chat.events import conversation_group
-from chat.feedback import record_feedback
+from chat.events import conversation_group, send_typing, waiting_group
+from chat.feedback import record_feedback, unhelpful_twice_in_a_row
+from chat.lifecycle import request_handoff
 from chat.messages import append_message, message_frame, messages_after
 from chat.models import Conversation, Message
 from chat.origins import origin_allowed
+from chat.presence import resident_seen
 from chat.ratelimit import SlidingWindow
+from chat.ratings import rate
+from chat.resident_status import ResidentStatus, resident_status, state_frame
+from chat.sweeper import sweeper
 from faqbot.languages import pick_language
 from faqbot.models import Municipality
 
@@ -38,16 +45,26 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
-def _messages_and_state(conversation_id: int, after: int) -> tuple[list[Message], str]:
-    """The messages after `after` and the conversation's state, in one trip to the database."""
-    messages = messages_after(conversation_id, after)
-    state = Conversation.objects.filter(pk=conversation_id).values_list("state", flat=True)
-    return messages, state.first() or Conversation.State.CLOSED
+def _messages_and_status(conversation_id: int, after: int) -> tuple[list[Message], ResidentStatus]:
+    """The messages after `after` and what the resident sees of the state, in one trip."""
+    return messages_after(conversation_id, after), resident_status(conversation_id)
+
+
+def _status_and_frame(conversation_id: int) -> tuple[ResidentStatus, dict[str, Any]]:
+    status = resident_status(conversation_id)
+    return status, state_frame(status)
+
+
+# The states in which a resident waits for, or talks with, a person: their socket then
+# helps run the queue's periodic duties (chat.sweeper) and hears of queue changes.
+WITH_PEOPLE = (Conversation.State.QUEUED, Conversation.State.ASSIGNED)
 
 
 class ResidentConsumer(AsyncWebsocketConsumer):
     conversation: Conversation | None = None
     last_sent = 0
+    status: ResidentStatus | None = None
+    waiting_in: int | None = None  # the municipality whose waiting group this socket is in
 
     async def connect(self) -> None:
         self.flush_lock = asyncio.Lock()
@@ -57,6 +74,8 @@ class ResidentConsumer(AsyncWebsocketConsumer):
         self.frame_limit = SlidingWindow(
             settings.CHAT_RATE_LIMIT_MESSAGES * 5, settings.CHAT_RATE_LIMIT_WINDOW_S
         )
+        self.typing_in = SlidingWindow(1, settings.CHAT_TYPING_INTERVAL_S)
+        self.typing_out = SlidingWindow(1, settings.CHAT_TYPING_INTERVAL_S)
         self.refused_frames = 0
         await self.accept()
 
@@ -93,20 +112,61 @@ class ResidentConsumer(AsyncWebsocketConsumer):
         self.conversation = conversation
         self.last_sent = after
         await self.channel_layer.group_add(conversation_group(conversation.pk), self.channel_name)
+        await database_sync_to_async(resident_seen)(conversation.pk)
         history = await database_sync_to_async(messages_after)(conversation.pk, after)
         if history:
             self.last_sent = history[-1].seq
+        self.status, status_frame = await database_sync_to_async(_status_and_frame)(conversation.pk)
+        conversation.state = self.status.state
         await self.send_json(
-            protocol.welcome(conversation, token, municipality, [message_frame(m) for m in history])
+            protocol.welcome(
+                conversation,
+                token,
+                municipality,
+                [message_frame(m) for m in history],
+                status_frame,
+            )
         )
+        await self.follow_queue()
         # History longer than one page is sent as ordinary frames straight after.
         await self.flush()
 
     async def disconnect(self, code: int) -> None:
         if self.conversation is not None:
+            conversation_id = self.conversation.pk
             await self.channel_layer.group_discard(
-                conversation_group(self.conversation.pk), self.channel_name
+                conversation_group(conversation_id), self.channel_name
             )
+            await self.leave_queue()
+            # Leaving is the last sign of life: abandonment counts from here.
+            await database_sync_to_async(resident_seen)(conversation_id)
+        sweeper.detach(self)
+
+    async def follow_queue(self) -> None:
+        """Be in the waiting group of the queue the conversation is in, and help sweep while
+        with people; leave both otherwise."""
+        status = self.status
+        if status is None:
+            return
+        queue = (
+            status.service_municipality_id if status.state == Conversation.State.QUEUED else None
+        )
+        if queue != self.waiting_in:
+            await self.leave_queue()
+            if queue is not None:
+                await self.channel_layer.group_add(waiting_group(queue), self.channel_name)
+                self.waiting_in = queue
+        if status.state in WITH_PEOPLE:
+            sweeper.attach(self)
+        else:
+            sweeper.detach(self)
+
+    async def leave_queue(self) -> None:
+        if self.waiting_in is not None:
+            await self.channel_layer.group_discard(
+                waiting_group(self.waiting_in), self.channel_name
+            )
+            self.waiting_in = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.conversation is None:
@@ -133,14 +193,64 @@ class ResidentConsumer(AsyncWebsocketConsumer):
             "choose": self.on_choose,
             "feedback": self.on_feedback,
             "ping": self.on_ping,
+            "handoff": self.on_handoff,
+            "typing": self.on_typing,
+            "contact_request": self.on_contact_request,
+            "rating": self.on_rating,
         }.get(frame["type"])
         if handler is None:
             await self.refuse_frame("unknown_type")
             return
-        await handler(frame)
+        try:
+            await handler(frame)
+        except Refusal as refusal:
+            await self.send_error(refusal.code, frame.get("client_id"))
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
+        assert self.conversation is not None
+        await database_sync_to_async(resident_seen)(self.conversation.pk)
         await self.send_json({"type": "pong"})
+
+    async def on_handoff(self, frame: dict[str, Any]) -> None:
+        """The "talk to a person" button."""
+        assert self.conversation is not None
+        if self.conversation.state in ENDED_STATES:
+            await self.send_error("conversation_closed")
+            return
+        await database_sync_to_async(request_handoff)(self.conversation.pk, "person_requested")
+        await self.flush()
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        assert self.conversation is not None
+        # Only people read typing indicators, and over one a second is dropped silently.
+        if self.conversation.state in WITH_PEOPLE and self.typing_in.allow():
+            await send_typing(self.conversation.pk, "resident")
+
+    async def on_contact_request(self, frame: dict[str, Any]) -> None:
+        assert self.conversation is not None
+        parsed = protocol.parse_contact_request(frame)
+        if isinstance(parsed, protocol.FrameError):
+            await self.refuse_frame(parsed.code, frame)
+            return
+        if not self.message_limit.allow():
+            await self.refuse_frame("rate_limited", frame)
+            return
+        stored = await database_sync_to_async(create_contact_request)(self.conversation.pk, parsed)
+        if stored is None:
+            await self.refuse_frame("rate_limited", frame)
+            return
+        await self.send_json(protocol.contact_request_ack())
+        await self.flush()
+
+    async def on_rating(self, frame: dict[str, Any]) -> None:
+        assert self.conversation is not None
+        parsed = protocol.parse_rating(frame)
+        if isinstance(parsed, protocol.FrameError):
+            await self.refuse_frame(parsed.code, frame)
+            return
+        await database_sync_to_async(rate)(self.conversation.pk, parsed.score, parsed.comment)
+        await self.send_json(protocol.rating_ack(parsed.score))
+        await self.flush()
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         assert self.conversation is not None
@@ -148,12 +258,13 @@ class ResidentConsumer(AsyncWebsocketConsumer):
         if isinstance(parsed, protocol.FrameError):
             await self.refuse_frame(parsed.code, frame)
             return
-        if self.conversation.state == Conversation.State.CLOSED:
+        if self.conversation.state in ENDED_STATES:
             await self.send_error("conversation_closed", parsed.client_id)
             return
         if not self.message_limit.allow():
             await self.refuse_frame("rate_limited", frame)
             return
+        await database_sync_to_async(resident_seen)(self.conversation.pk)
         message, created = await database_sync_to_async(append_message)(
             self.conversation.pk,
             Message.Sender.RESIDENT,
@@ -177,7 +288,7 @@ class ResidentConsumer(AsyncWebsocketConsumer):
         if isinstance(parsed, protocol.FrameError):
             await self.refuse_frame(parsed.code, frame)
             return
-        if self.conversation.state == Conversation.State.CLOSED:
+        if self.conversation.state in ENDED_STATES:
             await self.send_error("conversation_closed", parsed.client_id)
             return
         if not self.message_limit.allow():
@@ -204,21 +315,35 @@ class ResidentConsumer(AsyncWebsocketConsumer):
             await self.refuse_frame("unknown_message", frame)
             return
         await self.send_json(protocol.feedback_ack(parsed.seq, parsed.helpful))
+        if not parsed.helpful and self.conversation.state == Conversation.State.BOT:
+            # The bot failed twice in a row: a person should take over.
+            if await database_sync_to_async(unhelpful_twice_in_a_row)(self.conversation.pk):
+                await database_sync_to_async(request_handoff)(self.conversation.pk, "not_helpful")
+                await self.flush()
 
     async def conversation_updated(self, event: dict[str, Any]) -> None:
         await self.flush()
 
+    async def queue_changed(self, event: dict[str, Any]) -> None:
+        # Someone ahead was taken or left: the position may have moved.
+        await self.flush()
+
+    async def chat_typing(self, event: dict[str, Any]) -> None:
+        if event["who"] == "agent" and self.typing_out.allow():
+            await self.send_json(protocol.typing("agent"))
+
     async def flush(self) -> None:
         """Send every stored message after the last one this socket has sent, once.
 
-        Then the conversation's state, if it changed: a hand-off, wherever it happened,
-        stores a message in the same transaction, so every socket of the conversation
-        comes here and learns of it.
+        Then a `state` frame if the state, the queue position or the agent changed: every
+        transition stores a system message in the same transaction, so every socket of the
+        conversation comes here and learns of it; queue moves come as `queue.changed`.
         """
-        assert self.conversation is not None
+        if self.conversation is None:
+            return
         async with self.flush_lock:
             while True:
-                batch, state = await database_sync_to_async(_messages_and_state)(
+                batch, status = await database_sync_to_async(_messages_and_status)(
                     self.conversation.pk, self.last_sent
                 )
                 for message in batch:
@@ -226,9 +351,12 @@ class ResidentConsumer(AsyncWebsocketConsumer):
                     self.last_sent = message.seq
                 if not batch:
                     break
-            if state != self.conversation.state:
-                self.conversation.state = state
-                await self.send_json(protocol.state(state))
+            if status != self.status:
+                self.status = status
+                self.conversation.state = status.state
+                frame = await database_sync_to_async(state_frame)(status)
+                await self.send_json(frame)
+                await self.follow_queue()
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, ensure_ascii=False))
@@ -250,4 +378,6 @@ class ResidentConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(
                 conversation_group(self.conversation.pk), self.channel_name
             )
+            await self.leave_queue()
+            sweeper.detach(self)
             self.conversation = None

@@ -20,3 +20,16 @@ def record_feedback(conversation_id: int, seq: int, helpful: bool) -> Feedback |
         message=message, defaults={"helpful": helpful}
     )
     return feedback
+
+
+def unhelpful_twice_in_a_row(conversation_id: int) -> bool:
+    """Did the resident find the last two bot messages they judged both unhelpful?
+
+    Then the bot has failed them twice, and a person should take over.
+    """
+    latest = list(
+        Feedback.objects.filter(message__conversation_id=conversation_id)
+        .order_by("-message__seq")
+        .values_list("helpful", flat=True)[:2]
+    )
+    return latest == [False, False]

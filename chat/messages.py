@@ -17,7 +17,10 @@ def append_message(
     text: str,
     *,
     client_id: str | None = None,
+    client_scope: str = "",
     html: str = "",
+    internal: bool = False,
+    agent_id: int | None = None,
     faq_entry_id: int | None = None,
     confidence: float | None = None,
     candidates: Sequence[dict[str, Any]] = (),
@@ -26,7 +29,9 @@ def append_message(
     """Store a message with the conversation's next sequence number.
 
     A resend with a client_id already stored returns the stored message and False, so a
-    client that lost the ack can simply send again. Listeners are told after commit.
+    client that lost the ack can simply send again. Each writer has its own client ids
+    (`client_scope`: "" for the resident, "agent:<id>" for an agent). Listeners are told
+    after commit.
     """
     with transaction.atomic():
         # The row lock serialises writers of one conversation across processes, so sequence
@@ -34,7 +39,7 @@ def append_message(
         conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
         if client_id is not None:
             existing = Message.objects.filter(
-                conversation_id=conversation_id, client_id=client_id
+                conversation_id=conversation_id, client_scope=client_scope, client_id=client_id
             ).first()
             if existing is not None:
                 return existing, False
@@ -47,6 +52,9 @@ def append_message(
             text=text,
             html=html,
             client_id=client_id,
+            client_scope=client_scope,
+            internal=internal,
+            agent_id=agent_id,
             faq_entry_id=faq_entry_id,
             confidence=confidence,
             candidates=list(candidates),
@@ -56,14 +64,23 @@ def append_message(
     return message, True
 
 
-def messages_after(conversation_id: int, seq: int, limit: int = 500) -> list[Message]:
-    return list(
-        Message.objects.filter(conversation_id=conversation_id, seq__gt=seq).order_by("seq")[:limit]
-    )
+def messages_after(
+    conversation_id: int, seq: int, limit: int = 500, *, internal: bool = False
+) -> list[Message]:
+    """The messages after `seq`, oldest first. Internal notes only when asked (for agents):
+    the default is what a resident may see."""
+    messages = Message.objects.filter(conversation_id=conversation_id, seq__gt=seq)
+    if internal:
+        messages = messages.select_related("agent")
+    else:
+        messages = messages.filter(internal=False)
+    return list(messages.order_by("seq")[:limit])
 
 
 def message_frame(message: Message) -> dict[str, Any]:
-    """The protocol's `message` frame (docs/protocol.md)."""
+    """The resident socket's `message` frame (docs/protocol.md)."""
+    if message.internal:
+        raise ValueError("internal notes never reach the resident")
     frame: dict[str, Any] = {
         "type": "message",
         "seq": message.seq,

@@ -10,6 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Django must be set up before the consumers (and through them the models) are imported.
 django_asgi_app = get_asgi_application()
 
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
@@ -22,8 +23,9 @@ live_index.start_warm_up()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # The origin check is per municipality and lives in the consumer, because the
-        # allowed origins are data, not settings.
-        "websocket": URLRouter(websocket_urlpatterns),
+        # The origin checks live in the consumers: the resident socket's is per
+        # municipality (the allowed origins are data, not settings). The session (for the
+        # agent socket) comes from the cookie; residents have none and need none.
+        "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -166,3 +166,26 @@ CHAT_RATE_LIMIT_WINDOW_S = float(os.environ.get("CHAT_RATE_LIMIT_WINDOW_S", "10"
 # Matching is CPU work; it gets its own threads so it never blocks the event loop nor the
 # single thread that database_sync_to_async uses.
 FAQBOT_MATCHER_THREADS = int(os.environ.get("FAQBOT_MATCHER_THREADS", "2"))
+
+# Live agents (docs/protocol.md). Every duration is a setting so that tests can shorten it.
+# An agent whose last socket closed keeps their conversations this long before they go back
+# to the front of the queue.
+CHAT_AGENT_GRACE_S = float(os.environ.get("CHAT_AGENT_GRACE_S", "120"))
+# A queued resident not seen (connect, message, ping) for this long has abandoned the chat.
+CHAT_ABANDON_AFTER_S = float(os.environ.get("CHAT_ABANDON_AFTER_S", "300"))
+# Automatic routing: an offer not answered in this time counts as declined.
+CHAT_OFFER_TIMEOUT_S = float(os.environ.get("CHAT_OFFER_TIMEOUT_S", "30"))
+# How often each process runs the sweep (grace, abandonment, offers; chat/sweeper.py) and
+# refreshes its agent sockets' rows; a row not refreshed for CHAT_AGENT_STALE_S belongs to
+# a process that died, and its socket is counted as gone.
+CHAT_SWEEP_INTERVAL_S = float(os.environ.get("CHAT_SWEEP_INTERVAL_S", "5"))
+CHAT_AGENT_STALE_S = float(os.environ.get("CHAT_AGENT_STALE_S", "60"))
+# Typing indicators: at most one per this interval, each way.
+CHAT_TYPING_INTERVAL_S = float(os.environ.get("CHAT_TYPING_INTERVAL_S", "1"))
+# The estimated wait per place in the queue when a municipality has no recent waits.
+CHAT_DEFAULT_WAIT_S = int(os.environ.get("CHAT_DEFAULT_WAIT_S", "120"))
+# Bursts of queue changes are coalesced into one `queue` frame per this delay.
+CHAT_QUEUE_REFRESH_DELAY_S = float(os.environ.get("CHAT_QUEUE_REFRESH_DELAY_S", "0.1"))
+# Agents paste FAQ answers, which can be longer than what residents may type.
+CHAT_MAX_AGENT_MESSAGE_CHARS = 5000
+CHAT_AGENT_FRAME_LIMIT = int(os.environ.get("CHAT_AGENT_FRAME_LIMIT", "200"))

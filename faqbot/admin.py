@@ -21,6 +21,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
         (_("Widget"), {"fields": ["allowed_origins"]}),
         (_("Greeting"), {"fields": ["greeting_fi", "greeting_sv", "greeting_en"]}),
         (_("Bot"), {"fields": ["answer_threshold", "suggest_threshold"]}),
+        (_("Customer service"), {"fields": ["routing_mode"]}),
     ]
 
 

@@ -62,6 +62,10 @@ def threshold_field(verbose_name: str, help_text: str) -> models.FloatField:
 
 
 class Municipality(models.Model):
+    class RoutingMode(models.TextChoices):
+        PICK = "pick", _("agents pick from the queue")
+        AUTO = "auto", _("offered to the least busy agent")
+
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     name = models.CharField(_("name (Finnish)"), max_length=100)
     name_sv = models.CharField(_("name (Swedish)"), max_length=100, blank=True)
@@ -93,6 +97,16 @@ class Municipality(models.Model):
         _(
             "Below the answer threshold, the bot offers choices from this confidence (0–1) "
             "up and hands over to a person below it. Empty = the calibrated default."
+        ),
+    )
+    routing_mode = models.CharField(
+        _("routing"),
+        max_length=4,
+        choices=RoutingMode,
+        default=RoutingMode.PICK,
+        help_text=_(
+            "How queued conversations reach customer service: agents pick them, or the "
+            "longest-waiting one is offered to the least busy online agent."
         ),
     )
 

@@ -2,6 +2,9 @@
 
 Karvia and Pomarkku are the two municipalities; each has its own entries and both see the
 shared ones. Charlie-style isolation: nothing of Pomarkku may ever show in Karvia's chat.
+
+People: a resident (a socket, tests/sockets.py), Aino (an agent of Karvia), Pekka (an agent
+of Pomarkku) and Olli (a user who is not an agent).
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ import os
 
 import pytest
 
+from chat.models import AgentProfile
 from faqbot import live_index
 from faqbot.analysis import Analyzer
 from faqbot.models import FaqEntry, Municipality
+
+AGENT_PASSWORD = "kuntachat-test-Salasana-7"
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -127,3 +133,45 @@ def set_thresholds(
 def karvia_always_unsure(karvia: Municipality) -> Municipality:
     """Karvia's bot answers nothing by itself, but suggests whatever it finds."""
     return set_thresholds(karvia, 1.0, 0.0)
+
+
+def make_agent(
+    username: str,
+    municipalities: list[Municipality],
+    *,
+    display_name: str = "",
+    status: str = AgentProfile.Status.ONLINE,
+    capacity: int = 3,
+) -> AgentProfile:
+    """An agent, online and (as far as the database knows) connected: available at once."""
+    from django.contrib.auth.models import User
+
+    user = User.objects.create_user(username, password=AGENT_PASSWORD)
+    agent = AgentProfile.objects.create(
+        user=user,
+        display_name=display_name or username.capitalize(),
+        status=status,
+        capacity=capacity,
+    )
+    agent.municipalities.set(municipalities)
+    return agent
+
+
+@pytest.fixture
+def karvia_agent(karvia: Municipality) -> AgentProfile:
+    """Aino, an agent of Karvia."""
+    return make_agent("aino", [karvia])
+
+
+@pytest.fixture
+def pomarkku_agent(pomarkku: Municipality) -> AgentProfile:
+    """Pekka, an agent of Pomarkku."""
+    return make_agent("pekka", [pomarkku])
+
+
+@pytest.fixture
+def outsider(db):
+    """Olli, a user who is not an agent."""
+    from django.contrib.auth.models import User
+
+    return User.objects.create_user("olli", password=AGENT_PASSWORD)

@@ -6,7 +6,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from chat.conversations import start_conversation
-from chat.handoff import request_handoff
+from chat.handoff import Handoff, request_handoff
 from chat.models import Conversation, Feedback, Message
 from tests.conftest import set_thresholds
 from tests.sockets import connect, count_messages, frames_until_quiet, say
@@ -100,7 +100,7 @@ async def ask_once(path: str, text: str) -> tuple[dict, Message]:
     return reply, await database_sync_to_async(latest_bot_message)()
 
 
-async def test_its_municipality_thresholds_decide_the_outcome(faq, karvia, pomarkku):
+async def test_its_municipality_thresholds_decide_the_outcome(faq, karvia, pomarkku, karvia_agent):
     await database_sync_to_async(set_thresholds)(karvia, 0.0, 0.0)
     reply, message = await ask_once("/ws/chat/karvia/?lang=fi", MIXED)
     assert message.faq_entry.key == "waste"
@@ -138,7 +138,7 @@ async def test_it_applies_a_threshold_change_by_the_next_message(faq, karvia):
 # -- hand-off -------------------------------------------------------------------------------
 
 
-async def test_it_hands_off_a_request_for_a_person_and_stops_answering(faq):
+async def test_it_hands_off_a_request_for_a_person_and_stops_answering(faq, karvia_agent):
     communicator = await connect()
     await communicator.receive_json_from()
     # About a topic the FAQ knows, but the resident wants a person.
@@ -149,7 +149,7 @@ async def test_it_hands_off_a_request_for_a_person_and_stops_answering(faq):
     assert "suggestions" not in reply
     assert (queued["sender"], queued["seq"]) == ("system", 3)
     assert queued["text"].startswith("Olet nyt asiakaspalvelun jonossa")
-    assert state == {"type": "state", "state": "queued"}
+    assert (state["type"], state["state"]) == ("state", "queued")
 
     conversation = await conversation_row()
     assert conversation.state == "queued"
@@ -179,7 +179,7 @@ async def test_it_hands_off_a_request_for_a_person_and_stops_answering(faq):
         ("en", "Of course", "You are now in the queue"),
     ],
 )
-async def test_it_hands_off_in_the_chat_language(faq, lang, start, queue):
+async def test_it_hands_off_in_the_chat_language(faq, karvia_agent, lang, start, queue):
     communicator = await connect(f"/ws/chat/karvia/?lang={lang}")
     await communicator.receive_json_from()
     await say(communicator, "I want to talk to a human")
@@ -189,7 +189,7 @@ async def test_it_hands_off_in_the_chat_language(faq, lang, start, queue):
     await communicator.disconnect()
 
 
-async def test_it_welcomes_a_resumed_queued_conversation_as_queued(faq):
+async def test_it_welcomes_a_resumed_queued_conversation_as_queued(faq, karvia_agent):
     communicator = await connect()
     token = (await communicator.receive_json_from())["conversation"]
     await say(communicator, "voinko saada ihmisen tähän chattiin")
@@ -205,7 +205,7 @@ async def test_it_welcomes_a_resumed_queued_conversation_as_queued(faq):
     await resumed.disconnect()
 
 
-async def test_it_tells_every_open_socket_of_the_handoff(faq):
+async def test_it_tells_every_open_socket_of_the_handoff(faq, karvia_agent):
     first = await connect()
     token = (await first.receive_json_from())["conversation"]
     second = await connect(f"/ws/chat/karvia/?lang=fi&token={token}")
@@ -213,16 +213,16 @@ async def test_it_tells_every_open_socket_of_the_handoff(faq):
     await say(first, "asdf qwerty")
     frames = await frames_until_quiet(second)
     assert [f.get("sender") for f in frames[:3]] == ["resident", "bot", "system"]
-    assert frames[3:] == [{"type": "state", "state": "queued"}]
+    assert [(f["type"], f["state"]) for f in frames[3:]] == [("state", "queued")]
     await frames_until_quiet(first)
     await first.disconnect()
     await second.disconnect()
 
 
-def test_request_handoff_is_idempotent(karvia):
+def test_request_handoff_is_idempotent(karvia, karvia_agent):
     conversation, _token = start_conversation(karvia, "sv")
-    assert request_handoff(conversation.pk, "low_confidence")
-    assert not request_handoff(conversation.pk, "person_requested")
+    assert request_handoff(conversation.pk, "low_confidence") == Handoff.QUEUED
+    assert request_handoff(conversation.pk, "person_requested") == Handoff.UNCHANGED
     conversation.refresh_from_db()
     assert conversation.state == "queued"
     assert conversation.handoff_reason == "low_confidence"
@@ -235,7 +235,7 @@ def test_request_handoff_is_idempotent(karvia):
 def test_request_handoff_leaves_a_conversation_with_people_alone(karvia, state):
     conversation, _token = start_conversation(karvia, "fi")
     Conversation.objects.filter(pk=conversation.pk).update(state=state)
-    assert not request_handoff(conversation.pk, "person_requested")
+    assert request_handoff(conversation.pk, "person_requested") == Handoff.UNCHANGED
     conversation.refresh_from_db()
     assert conversation.state == state
     assert not Message.objects.exists()

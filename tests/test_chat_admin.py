@@ -21,7 +21,7 @@ def admin_client(client, db):
     return client
 
 
-def test_it_shows_candidates_hand_off_and_feedback(admin_client, faq, karvia):
+def test_it_shows_candidates_hand_off_and_feedback(admin_client, faq, karvia, karvia_agent):
     conversation, _token = start_conversation(karvia, "fi")
     append_message(conversation.pk, "resident", "haluan ihmisen")
     decision = Decision("handoff", (Candidate("karvia-library", 0.4321),), "person_requested", "fi")

@@ -340,7 +340,7 @@ async def test_it_answers_ping(faq):
         ("en", "Sorry", "You are now in the queue"),
     ],
 )
-async def test_it_apologises_in_the_chat_language(faq, lang, start, queue):
+async def test_it_apologises_in_the_chat_language(faq, karvia_agent, lang, start, queue):
     communicator = await connect(f"/ws/chat/karvia/?lang={lang}")
     await communicator.receive_json_from()
     await say(communicator, "qwerty zxcvb")
@@ -350,7 +350,7 @@ async def test_it_apologises_in_the_chat_language(faq, lang, start, queue):
     # Then a person takes over: the resident hears so in the same language.
     assert queued["sender"] == "system"
     assert queued["text"].startswith(queue)
-    assert state == {"type": "state", "state": "queued"}
+    assert (state["type"], state["state"], state["position"]) == ("state", "queued", 1)
     await communicator.disconnect()
 
 

@@ -34,7 +34,11 @@ def municipality_form(municipality: Municipality, **overrides) -> dict:
         "greeting_en": "",
         "answer_threshold": "",
         "suggest_threshold": "",
+        "routing_mode": "pick",
     }
+    # The inlines of customer service hours (chat.admin), empty.
+    for prefix in ("office_hours", "exceptional_days"):
+        form.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     form.update(overrides)
     return form
 
