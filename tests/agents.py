@@ -46,16 +46,16 @@ async def connect_agent(agent: AgentProfile) -> tuple[WebsocketCommunicator, dic
     return communicator, hello
 
 
-async def next_of(communicator: WebsocketCommunicator, kind: str, timeout: float = 3) -> dict:
+async def next_of(communicator: WebsocketCommunicator, kind: str, wait_s: float = 3) -> dict:
     """The next frame of this type; frames of other types before it are skipped."""
 
     async def wait() -> dict:
         while True:
-            frame = await communicator.receive_json_from(timeout=timeout)
+            frame = await communicator.receive_json_from(timeout=wait_s)
             if frame["type"] == kind:
                 return frame
 
-    return await asyncio.wait_for(wait(), timeout)
+    return await asyncio.wait_for(wait(), wait_s)
 
 
 async def frames_of(communicator: WebsocketCommunicator, quiet_s: float = 0.4) -> list[dict]:
@@ -69,9 +69,7 @@ async def queued_resident(path: str = "/ws/chat/karvia/?lang=fi") -> tuple:
     await say(resident, "haluan puhua ihmisen kanssa", client_id="ask")
     frames = await frames_until_quiet(resident)
     assert frames[-1]["type"] == "state" and frames[-1]["state"] == "queued", frames
-    conversation_id = await database_sync_to_async(
-        lambda: Conversation.objects.latest("pk").pk
-    )()
+    conversation_id = await database_sync_to_async(lambda: Conversation.objects.latest("pk").pk)()
     return resident, welcome["conversation"], conversation_id
 
 
