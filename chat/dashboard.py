@@ -75,6 +75,7 @@ def client_strings() -> dict[str, Any]:
         "notifyUnsupported": gettext("This browser does not support desktop notifications."),
         "newChat": gettext("New chat waiting: %(municipality)s"),
         "newOffer": gettext("A chat is offered to you: %(municipality)s"),
+        "givenToYou": gettext("A chat was transferred to you: %(title)s"),
         "offlineTitle": gettext("Going offline"),
         "offlineOpenChats": _forms(
             lambda n: ngettext(
@@ -191,29 +192,6 @@ def client_strings() -> dict[str, Any]:
     }
 
 
-def colleagues(profile: AgentProfile) -> list[dict[str, Any]]:
-    """Agents who share a municipality with this one: whom a chat may be transferred to.
-
-    The agent socket says nothing of other agents, so the page learns them here; whether
-    one is online with room is the server's to check when the transfer is asked for.
-    """
-    others = (
-        AgentProfile.objects.exclude(pk=profile.pk)
-        .filter(municipalities__in=profile.municipalities.all())
-        .distinct()
-        .order_by("display_name")
-        .prefetch_related("municipalities")
-    )
-    return [
-        {
-            "id": other.pk,
-            "display_name": other.display_name,
-            "municipalities": [m.slug for m in other.municipalities.all()],
-        }
-        for other in others
-    ]
-
-
 def client_config(request: HttpRequest) -> dict[str, Any]:
     language = (get_language() or settings.LANGUAGE_CODE)[:2]
     if language not in LANGUAGE_CODES:
@@ -253,7 +231,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "profile": profile,
             "client_strings": client_strings(),
-            "client_config": {**client_config(request), "agents": colleagues(profile)},
+            "client_config": client_config(request),
         },
     )
 

@@ -235,6 +235,16 @@
     announce(text);
   }
 
+  function alertGiven(chat) {
+    alertCount++;
+    root.dataset.alerts = String(alertCount);
+    beep();
+    const text = fmt(S.givenToYou, {title: chatTitle(chat.summary)});
+    notifyDesktop(chat.summary, text);
+    announce(text);
+    if (chat !== activeChat) { chat.unread++; renderTabs(); }
+  }
+
   // ---- Dialogs (native <dialog>: modal, focus kept inside, Escape cancels) -----------------
   function dialog(opts) {
     const opener = document.activeElement;
@@ -269,6 +279,8 @@
 
   // ---- Socket -------------------------------------------------------------------------------
   let ws = null, live = false, attempt = 0, retryTimer = 0, fatal = false, helloSeen = false;
+  let beatTimer = 0, awaitingPong = false;
+  const BEAT_MS = 25000;  // a ping keeps proxies from closing an idle socket and finds dead ones
 
   function setConn(kind) {
     connEl.dataset.state = kind;
@@ -302,6 +314,7 @@
       if (ws !== s) return;
       let f;
       try { f = JSON.parse(e.data); } catch (err) { return; }
+      awaitingPong = false;  // any frame shows the connection is alive
       if (f && typeof f === 'object' && typeof f.type === 'string') handle(f);
     };
     s.onclose = (e) => {
@@ -316,6 +329,8 @@
     const s = ws;
     ws = null;
     live = false;
+    clearInterval(beatTimer);
+    awaitingPong = false;
     if (s) { s.onclose = s.onmessage = s.onopen = null; try { s.close(); } catch (e) { /* closed */ } }
     chats.forEach(setComposerState);
     if (fatal) return;
@@ -341,7 +356,8 @@
       case 'contact_requests': setContacts(f.requests); break;
       case 'faq_results': onFaqResults(f); break;
       case 'presence': setPresence(f.status); break;
-      case 'agents': learnAgents(f.agents); break;
+      case 'agents': setAgents(f.agents); break;
+      case 'pong': awaitingPong = false; break;
       case 'error': onError(f); break;
       default: break;  // newer server, older page: ignore what we do not know
     }
@@ -351,11 +367,18 @@
     const first = !helloSeen;
     helloSeen = true;
     attempt = 0;
+    clearInterval(beatTimer);
+    awaitingPong = false;
+    beatTimer = setInterval(() => {
+      // No pong since the last ping: the connection is dead even though nobody closed it.
+      if (awaitingPong) { drop(); return; }
+      awaitingPong = frame({type: 'ping'});
+    }, BEAT_MS);
     setConn('online');
     me = f.agent || {};
     root.dataset.agentId = str(me.id);
     setPresence(me.status);
-    learnAgents(f.agents);
+    setAgents(f.agents);
     setQueue(f.queue, first);
     setContacts(f.contact_requests);
     // Resync: every chat this page shows is opened again from the last seq it has, and what
@@ -615,8 +638,13 @@
   }
 
   // ---- Agents known to this page (for transfers) --------------------------------------------
-  // The page lists colleagues who share a municipality (CFG.agents); `assigned_to` in frames
-  // and an `agents` frame, if a server sends one, add to and update them.
+  // Colleagues who share a municipality, with their live status: the whole list comes in
+  // `hello` and again in `agents` whenever it changes; `assigned_to` in frames adds names.
+  function setAgents(list) {
+    if (!Array.isArray(list)) return;
+    agents.clear();
+    learnAgents(list);
+  }
   function learnAgents(list) {
     (Array.isArray(list) ? list : []).forEach((a) => {
       if (!a || a.id === undefined || (me && a.id === me.id)) return;
@@ -628,7 +656,6 @@
       });
     });
   }
-  learnAgents(CFG.agents);
 
   // ---- Chats --------------------------------------------------------------------------------
   const liveChats = () => Array.from(chats.values()).filter((c) => c.live);
@@ -859,8 +886,10 @@
     const s = f.conversation;
     if (!s || s.id === undefined) return;
     const requested = accepting.delete(s.id);
+    const given = !requested && !chats.has(s.id) && helloSeen && isMine(s);
     dropOffer(s.id);
     const chat = openChat(s, requested);
+    if (given) alertGiven(chat);  // a colleague transferred it to this agent
     (Array.isArray(f.messages) ? f.messages : []).forEach((m) => addMessage(chat, m, true));
     if (requested) announce(fmt(S.accepted, {title: chatTitle(chat.summary)}));
     const row = queueRows.get(s.id);
