@@ -8,4 +8,8 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("widget.js", views.widget_loader, name="widget-loader"),
     path("demo/<slug:slug>/", views.demo_page, name="demo-page"),
+    path("privacy/<slug:slug>/", views.privacy_statement, name="privacy-statement"),
+    path(
+        "accessibility/<slug:slug>/", views.accessibility_statement, name="accessibility-statement"
+    ),
 ]

@@ -1,4 +1,5 @@
-"""The widget's loader and the demo pages of the six municipalities' websites."""
+"""The widget's loader, the demo pages of the six municipalities' websites, and the
+templates of the chat's privacy and accessibility statements."""
 
 from __future__ import annotations
 
@@ -52,3 +53,29 @@ def demo_page(request: HttpRequest, slug: str) -> HttpResponse:
             "languages": municipality.languages,
         },
     )
+
+
+def _statement(request: HttpRequest, slug: str, template: str) -> HttpResponse:
+    municipality = get_object_or_404(Municipality, slug=slug)
+    language = pick_language(request.GET.get("lang"), municipality.languages)
+    return render(
+        request,
+        template,
+        {
+            "name": municipality.display_name(language),
+            "lang": language,
+            "languages": municipality.languages,
+        },
+    )
+
+
+@require_GET
+def privacy_statement(request: HttpRequest, slug: str) -> HttpResponse:
+    """The default privacy statement the widget links to (a template to fill in)."""
+    return _statement(request, slug, "frontend_widget/privacy.html")
+
+
+@require_GET
+def accessibility_statement(request: HttpRequest, slug: str) -> HttpResponse:
+    """The accessibility statement (saavutettavuusseloste) template, fi/sv/en."""
+    return _statement(request, slug, "frontend_widget/accessibility.html")

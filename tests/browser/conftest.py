@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import require_service
-from tests.servers import daphne
+from tests.servers import ROOT, daphne
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -62,3 +68,164 @@ def page(browser) -> Iterator:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+# ---- The widget's tests (tests/browser/test_widget_*.py) ------------------------------------
+
+
+class RestartableDaphne:
+    """A daphne on a fixed port that a test can kill (SIGKILL, as a crash) and start again,
+    against the same database, so that clients reconnect to the same address."""
+
+    def __init__(self) -> None:
+        from tests.servers import free_port
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.log = ROOT / "var" / f"daphne-{self.port}-restartable.log"
+
+    def start(self) -> None:
+        from tests.servers import database_url, wait_for_port
+
+        env = {
+            **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": database_url(),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": "WARNING",
+        }
+        self.log.parent.mkdir(exist_ok=True)
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+                 "config.asgi:application"],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        wait_for_port(self.port, self.process)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def restartable_server(transactional_db, faq) -> Iterator[RestartableDaphne]:
+    """Like live_server_url, but the test may kill and restart the server mid-test."""
+    server = RestartableDaphne()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+        server.log.unlink(missing_ok=True)
+
+
+class AgentSocket:
+    """A customer-service agent on the real agent socket (/ws/agent/), logged in with a
+    session cookie: drives the live-agent states the widget shows (queue, agent, rating)."""
+
+    def __init__(self, base_url: str, agent) -> None:
+        from django.test import Client
+        from websockets.sync.client import connect
+
+        client = Client()
+        client.force_login(agent.user)
+        self.stack = ExitStack()
+        self.ws = self.stack.enter_context(
+            connect(
+                base_url.replace("http", "ws", 1) + "/ws/agent/",
+                origin=base_url,
+                additional_headers={"Cookie": f"sessionid={client.cookies['sessionid'].value}"},
+                proxy=None,
+            )
+        )
+        self.hello = self.next("hello")
+
+    def send(self, **frame) -> None:
+        self.ws.send(json.dumps(frame))
+
+    def next(self, kind: str, timeout: float = 10, where=lambda frame: True) -> dict:
+        """The next frame of this type (that `where` accepts); others before it are skipped."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            frame = json.loads(self.ws.recv(timeout=left))
+            if frame["type"] == kind and where(frame):
+                return frame
+        raise TimeoutError(f"no {kind} frame within {timeout} s")
+
+    def frames(self, quiet_s: float = 0.5) -> list[dict]:
+        """Every frame until the socket has been quiet for `quiet_s`."""
+        frames = []
+        while True:
+            try:
+                frames.append(json.loads(self.ws.recv(timeout=quiet_s)))
+            except TimeoutError:
+                return frames
+
+    def close(self) -> None:
+        self.stack.close()
+
+
+@pytest.fixture
+def agent_socket(live_server_url) -> Iterator:
+    """A factory: agent_socket(agent_profile) -> a connected AgentSocket, closed afterwards."""
+    sockets: list[AgentSocket] = []
+
+    def open_socket(agent) -> AgentSocket:
+        sockets.append(AgentSocket(live_server_url, agent))
+        return sockets[-1]
+
+    yield open_socket
+    for socket in sockets:
+        socket.close()
+
+
+@pytest.fixture
+def host_site(page, live_server_url):
+    """A factory for a municipality's own website on another origin, embedding the widget
+    from the chat server: host_site(origin="https://www.karvia.fi", ...) -> the page's URL.
+
+    Playwright answers the site's requests; the widget's files and socket come from the
+    real server. Chromium asks before a public site reaches a loopback address (Local
+    Network Access), which the test grants, as a municipality's real visitors never need."""
+    page.context.grant_permissions(["local-network-access"])
+
+    def site(
+        origin: str = "https://www.karvia.fi",
+        *,
+        slug: str = "karvia",
+        lang: str = "fi",
+        attrs: str = "",
+        head: str = "",
+        body: str = "",
+    ) -> str:
+        html = (
+            f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{slug}</title>{head}</head><body><main><h1>{slug}</h1>{body}</main>"
+            f'<script src="{live_server_url}/widget.js" data-municipality="{slug}"{attrs} async>'
+            "</script></body></html>"
+        )
+        page.route(
+            f"{origin}/**",
+            lambda route: route.fulfill(body=html, content_type="text/html; charset=utf-8"),
+        )
+        return origin + "/"
+
+    return site
+
+
+def axe_violations(page, options: dict | None = None) -> list[dict]:
+    """axe-core's violations on the whole page, the widget's open shadow root included."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=options or {"resultTypes": ["violations"]})
+    return results.response["violations"]
+
+
+@pytest.fixture
+def axe():
+    return axe_violations
