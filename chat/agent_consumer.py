@@ -86,7 +86,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
         for municipality_id in agent.municipality_ids:
             await self.channel_layer.group_add(queue_group(municipality_id), self.channel_name)
         await db(presence.agent_connected)(agent.id, self.channel_name)
-        sweeper.attach(self, (self.channel_name, agent.id))
+        sweeper.attach(self, agent=(self.channel_name, agent.id))
 
         hello = await db(agent_desk.hello)(agent)
         self.agents_sent = hello["agents"]
@@ -102,7 +102,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
         if self.agent is None:
             return
         agent, self.agent = self.agent, None
-        sweeper.detach(self, self.channel_name)
+        sweeper.detach(self)
         await self.channel_layer.group_discard(agent_group(agent.id), self.channel_name)
         for municipality_id in agent.municipality_ids:
             await self.channel_layer.group_discard(queue_group(municipality_id), self.channel_name)

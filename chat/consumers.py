@@ -156,8 +156,8 @@ class ResidentConsumer(AsyncWebsocketConsumer):
             if queue is not None:
                 await self.channel_layer.group_add(waiting_group(queue), self.channel_name)
                 self.waiting_in = queue
-        if status.state in WITH_PEOPLE:
-            sweeper.attach(self)
+        if status.state in WITH_PEOPLE and self.conversation is not None:
+            sweeper.attach(self, conversation=self.conversation.pk)
         else:
             sweeper.detach(self)
 

@@ -159,3 +159,9 @@ def set_presence(agent_id: int, status: str, open_chats: str = "keep") -> list[i
 def resident_seen(conversation_id: int) -> None:
     # update(): no model save, no `updated` bump, no lock: a sign of life is not a change.
     Conversation.objects.filter(pk=conversation_id).update(resident_seen_at=timezone.now())
+
+
+def residents_seen(conversation_ids: set[int]) -> None:
+    """Residents with an open socket in this process are there."""
+    if conversation_ids:
+        Conversation.objects.filter(pk__in=conversation_ids).update(resident_seen_at=timezone.now())

@@ -102,41 +102,62 @@ def sweep(now: datetime | None = None) -> SweepReport:
 
 
 class ProcessSweeper:
-    """One sweeping task per process (per event loop), running while anyone needs it."""
+    """One sweeping task per process (per event loop), running while anyone needs it.
+
+    Each round it also refreshes the signs of life of the sockets this process holds: its
+    agent sockets' rows, and `resident_seen_at` of the conversations whose resident has a
+    socket here. An open socket is a resident who is there, whatever the client's pings.
+    """
 
     def __init__(self) -> None:
+        self.agent_channels: dict[object, tuple[str, int]] = {}
+        self.residents: dict[object, int] = {}
         self.users: set[object] = set()
-        self.agent_channels: dict[str, int] = {}
         self.task: asyncio.Task[None] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
 
-    def attach(self, user: object, agent_channel: tuple[str, int] | None = None) -> None:
+    def attach(
+        self,
+        user: object,
+        *,
+        agent: tuple[str, int] | None = None,
+        conversation: int | None = None,
+    ) -> None:
+        """`agent`: (channel name, agent id) of an agent socket; `conversation`: the
+        conversation of a resident socket."""
         loop = asyncio.get_running_loop()
         if self.loop is not loop:
             # A new event loop (tests start one per test): the old task died with its loop.
             self.users.clear()
             self.agent_channels.clear()
+            self.residents.clear()
             self.task = None
             self.loop = loop
         self.users.add(user)
-        if agent_channel is not None:
-            self.agent_channels[agent_channel[0]] = agent_channel[1]
+        if agent is not None:
+            self.agent_channels[user] = agent
+        if conversation is not None:
+            self.residents[user] = conversation
         if self.task is None or self.task.done():
             self.task = loop.create_task(self._run(), name="kuntachat-sweeper")
 
-    def detach(self, user: object, agent_channel: str | None = None) -> None:
+    def detach(self, user: object) -> None:
         self.users.discard(user)
-        if agent_channel is not None:
-            self.agent_channels.pop(agent_channel, None)
+        self.agent_channels.pop(user, None)
+        self.residents.pop(user, None)
         if not self.users and self.task is not None:
             self.task.cancel()
             self.task = None
+
+    def _signs_of_life(self) -> None:
+        presence.touch_connections(dict(self.agent_channels.values()))
+        presence.residents_seen(set(self.residents.values()))
 
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(settings.CHAT_SWEEP_INTERVAL_S)
             try:
-                await database_sync_to_async(presence.touch_connections)(dict(self.agent_channels))
+                await database_sync_to_async(self._signs_of_life)()
                 await database_sync_to_async(sweep)()
             except asyncio.CancelledError:
                 raise

@@ -171,7 +171,7 @@ FAQBOT_MATCHER_THREADS = int(os.environ.get("FAQBOT_MATCHER_THREADS", "2"))
 # An agent whose last socket closed keeps their conversations this long before they go back
 # to the front of the queue.
 CHAT_AGENT_GRACE_S = float(os.environ.get("CHAT_AGENT_GRACE_S", "120"))
-# A queued resident not seen (connect, message, ping) for this long has abandoned the chat.
+# A queued resident without an open socket (or a message or ping) for this long has left.
 CHAT_ABANDON_AFTER_S = float(os.environ.get("CHAT_ABANDON_AFTER_S", "300"))
 # Automatic routing: an offer not answered in this time counts as declined.
 CHAT_OFFER_TIMEOUT_S = float(os.environ.get("CHAT_OFFER_TIMEOUT_S", "30"))

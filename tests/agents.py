@@ -67,8 +67,8 @@ async def queued_resident(path: str = "/ws/chat/karvia/?lang=fi") -> tuple:
     resident = await connect(path)
     welcome = await resident.receive_json_from()
     await say(resident, "haluan puhua ihmisen kanssa", client_id="ask")
-    frames = await frames_until_quiet(resident)
-    assert frames[-1]["type"] == "state" and frames[-1]["state"] == "queued", frames
+    state = await next_of(resident, "state")
+    assert state["state"] == "queued", state
     conversation_id = await database_sync_to_async(lambda: Conversation.objects.latest("pk").pk)()
     return resident, welcome["conversation"], conversation_id
 
