@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import ExitStack
 
 import pytest
 from playwright.sync_api import expect
 
 from chat.models import AgentProfile, ContactRequest, Conversation, Message
 from tests.browser.conftest import ARTIFACTS
-from tests.servers import daphne, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -377,34 +375,39 @@ def test_contact_requests_are_listed_with_their_transcript_and_marked_handled(
     assert request.handled_at is not None and request.handled_by_id == anna.pk
 
 
+# ---- Accessibility -------------------------------------------------------------------------
+
+
+def test_axe_finds_no_violations_in_the_dashboard(new_page, live_server_url, anna, axe):
+    agent, resident = new_page(), new_page()
+    login = new_page()
+    login.goto(f"{live_server_url}/agent/login/")
+    assert axe(login) == []
+    open_dashboard(agent, live_server_url)
+    assert axe(agent) == [], "empty dashboard"
+    ask_for_a_person(resident, live_server_url)
+    expect(queue_item(agent)).to_have_count(1)
+    assert axe(agent) == [], "a chat waiting"
+    chat = accept_first(agent)
+    agent_says(chat, "Hei!")
+    agent_says(chat, "Muistiinpano", note=True)
+    expect(chat.get_by_test_id("note")).to_have_count(1)
+    chat.get_by_test_id("faq-query").fill("kirjasto")
+    chat.get_by_test_id("faq-search").click()
+    expect(chat.get_by_test_id("faq-result")).not_to_have_count(0)
+    assert axe(agent) == [], "a chat open, with a note and FAQ answers"
+    chat.get_by_test_id("transfer").click()
+    expect(agent.get_by_test_id("transfer-dialog")).to_be_visible()
+    assert axe(agent) == [], "the transfer dialog"
+    agent.keyboard.press("Escape")
+    expect(chat.get_by_test_id("transfer")).to_be_focused()
+
+
 # ---- Losing the connection -----------------------------------------------------------------
 
 
-@pytest.fixture
-def restartable_server(transactional_db, faq) -> Iterator:
-    """A daphne server that the test can stop and start again on the same port."""
-
-    class Server:
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-
-        def __init__(self) -> None:
-            self.stack = ExitStack()
-
-        def start(self) -> None:
-            self.stack.enter_context(daphne(self.port))
-
-        def stop(self) -> None:
-            self.stack.close()
-            self.stack = ExitStack()
-
-    server = Server()
-    server.start()
-    yield server
-    server.stop()
-
-
 def test_it_reconnects_and_resyncs_without_losing_or_doubling(new_page, restartable_server, anna):
+    # restartable_server: tests/browser/conftest.py
     base = restartable_server.url
     agent, resident = new_page(), new_page()
     open_dashboard(agent, base)
@@ -413,7 +416,9 @@ def test_it_reconnects_and_resyncs_without_losing_or_doubling(new_page, restarta
     agent_says(chat, "Ensimmäinen vastaus")
     expect(resident.locator('[data-testid="message"][data-sender="agent"]')).to_have_count(1)
 
-    restartable_server.stop()
+    # Accepted: out of the queue at once, without waiting for the next `queue` frame.
+    expect(queue_item(agent)).to_have_count(0)
+    restartable_server.kill()  # as a crash: no close frames, nothing flushed
     expect(agent.get_by_test_id("connection")).to_have_attribute("data-state", "reconnecting")
     agent.screenshot(path=str(ARTIFACTS / "agent-dashboard-reconnecting.png"))
     # Written while the server is down: pending, then sent once the socket is back.

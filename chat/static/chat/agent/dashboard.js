@@ -465,7 +465,9 @@
   const isWaiting = (s) => s && (s.state === undefined || s.state === 'queued') && !s.assigned_to;
 
   function setQueue(list, silent) {
-    queue = (Array.isArray(list) ? list : []).filter((s) => s && s.id !== undefined);
+    // A frame computed just before this agent took a chat may still list it: skip it.
+    const taken = (id) => chats.has(id) && chats.get(id).live;
+    queue = (Array.isArray(list) ? list : []).filter((s) => s && s.id !== undefined && !taken(s.id));
     const now = performance.now();
     const ids = new Set();
     queue.forEach((s) => {
@@ -892,8 +894,16 @@
     if (given) alertGiven(chat);  // a colleague transferred it to this agent
     (Array.isArray(f.messages) ? f.messages : []).forEach((m) => addMessage(chat, m, true));
     if (requested) announce(fmt(S.accepted, {title: chatTitle(chat.summary)}));
-    const row = queueRows.get(s.id);
-    if (row) fillQueueRow(row, queue.find((q) => q.id === s.id) || s);
+    leftQueue(s.id, s.state);
+  }
+
+  // The server's `queue` frames come coalesced, a moment after a change; a conversation we
+  // know has left the queue leaves the list now, not a moment later (or after a reconnect).
+  function leftQueue(id, state) {
+    if (state === 'queued' || !queue.some((q) => q.id === id)) return;
+    queue = queue.filter((q) => q.id !== id);
+    renderQueue();
+    updateTitle();
   }
 
   function onMessage(conversationId, m) {
@@ -1044,6 +1054,7 @@
   function onState(f) {
     const id = f.conversation;
     if (f.state !== 'queued') dropOffer(id);
+    leftQueue(id, f.state);
     learnAgents(f.assigned_to ? [f.assigned_to] : []);
     const chat = chats.get(id);
     if (!chat) return;
