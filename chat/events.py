@@ -17,7 +17,7 @@ Groups:
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, get_type_hints
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -76,13 +76,12 @@ def schema_errors(group: str, event: dict[str, Any]) -> list[str]:
     prefix, _, number = group.partition(".")
     if prefix not in prefixes or not number.isdigit():
         errors.append(f"{event['type']} sent to group {group!r}")
-    fields = schema.__annotations__
+    fields = get_type_hints(schema)
     if set(event) != set(fields):
         errors.append(f"{event['type']} has fields {sorted(event)}, expected {sorted(fields)}")
     for name, kind in fields.items():
         value = event.get(name)
-        expected = int if kind == "int" else str
-        if not isinstance(value, expected) or isinstance(value, bool):
+        if not isinstance(value, kind) or isinstance(value, bool):
             errors.append(f"{event['type']}.{name} is {value!r}")
     if event["type"] == TYPING and event.get("who") not in {"resident", "agent"}:
         errors.append(f"chat.typing.who is {event.get('who')!r}")

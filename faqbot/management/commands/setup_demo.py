@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 from pathlib import Path
@@ -8,6 +9,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
+from chat.agent_accounts import save_agent
+from chat.models import OfficeHours
 from faqbot.faq_io import import_faq
 from faqbot.models import Municipality
 
@@ -37,6 +40,26 @@ class Command(BaseCommand):
         admin.set_password(password)
         admin.save()
 
+        # A demo agent for all six municipalities, with a fresh password too.
+        agent_password = secrets.token_urlsafe(12)
+        municipalities = list(Municipality.objects.order_by("name"))
+        save_agent(
+            "agent", agent_password, [m.slug for m in municipalities], "Demo-asiakaspalvelija"
+        )
+        # Office hours that keep the demo usable at any hour: every day 00:00–24:00. Hours an
+        # admin has set are left alone.
+        for municipality in municipalities:
+            if not municipality.office_hours.exists():
+                OfficeHours.objects.bulk_create(
+                    OfficeHours(
+                        municipality=municipality,
+                        weekday=weekday,
+                        opens=dt.time(0),
+                        closes=dt.time(0),
+                    )
+                    for weekday in range(7)
+                )
+
         base = f"http://{options['host']}:{options['port']}"
         lines = [
             "",
@@ -47,6 +70,7 @@ class Command(BaseCommand):
                 for m in Municipality.objects.order_by("name")
             ),
             f"  Admin:           {base}/admin/  (username: admin, password: {password})",
+            f"  Agent dashboard: {base}/agent/  (username: agent, password: {agent_password})",
             "",
         ]
         self.stdout.write("\n".join(lines))
