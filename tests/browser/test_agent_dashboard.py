@@ -193,7 +193,16 @@ def test_a_resident_and_an_agent_chat_from_hand_off_to_close(new_page, live_serv
     to_resident = resident.locator('[data-testid="message"][data-sender="agent"]')
     expect(to_resident).to_have_count(1)
     expect(to_resident).to_contain_text("olen Anna Karvian asiakaspalvelusta")
+    # Typing shows both ways (the resident's in the dashboard, the agent's in the widget).
+    resident.get_by_test_id("composer").fill("Milloin")
+    expect(chat.get_by_test_id("resident-typing")).not_to_be_empty()
+    # Typed for over two seconds, as a person would: the page sends a typing frame at most
+    # every 2 s, and the server drops any within a second of the last one.
+    chat.get_by_test_id("composer").press_sequentially("Hetkinen, tarkistan", delay=150)
+    expect(resident.get_by_test_id("typing")).to_be_visible()
+    chat.get_by_test_id("composer").fill("")
     say(resident, "Milloin jäteasema on auki lauantaina?")
+    expect(chat.get_by_test_id("resident-typing")).to_be_empty()
     expect(transcript.locator('[data-sender="resident"]').last).to_have_text(
         "Milloin jäteasema on auki lauantaina?"
     )
@@ -278,6 +287,75 @@ def test_a_chat_goes_to_a_colleague_and_on_to_another_municipalitys_queue(
     conversation = Conversation.objects.get()
     assert conversation.state == Conversation.State.QUEUED
     assert conversation.service_municipality_id == pomarkku.pk
+
+
+def test_going_offline_with_open_chats_asks_what_to_do_with_them(new_page, live_server_url, anna):
+    agent, resident = new_page(), new_page()
+    open_dashboard(agent, live_server_url)
+    ask_for_a_person(resident, live_server_url)
+    chat = accept_first(agent)
+    presence = agent.get_by_test_id("presence")
+
+    presence.select_option("offline")
+    dialog = agent.get_by_test_id("offline-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_test_id("cancel").click()  # nothing changes
+    expect(presence).to_have_value("online")
+    expect(presence).to_be_focused()
+    expect(chat.get_by_test_id("composer")).to_be_enabled()
+
+    presence.select_option("offline")
+    agent.get_by_test_id("offline-dialog").get_by_test_id("requeue-chats").click()
+    expect(agent.get_by_test_id("dashboard")).to_have_attribute("data-presence", "offline")
+    expect(chat).to_have_attribute("data-state", "queued")
+    expect(chat.get_by_test_id("composer")).to_be_disabled()
+    conversation = Conversation.objects.get()
+    assert conversation.state == Conversation.State.QUEUED
+    assert conversation.assigned_agent_id is None
+
+
+def test_automatic_offers_are_declined_or_accepted_and_chats_open_side_by_side_in_tabs(
+    new_page, live_server_url, anna, karvia
+):
+    karvia.routing_mode = "auto"
+    karvia.save(update_fields=["routing_mode"])
+    agent, first, second = new_page(), new_page(), new_page()
+    open_dashboard(agent, live_server_url)
+
+    ask_for_a_person(first, live_server_url)
+    offer = agent.get_by_test_id("offer")
+    expect(offer).to_have_count(1)
+    expect(offer).to_contain_text(ASK_FOR_A_PERSON)
+    expect(agent).to_have_title(re.compile(r"^\(1\) Kuntachat"))
+    offer.get_by_test_id("decline-offer").click()
+    expect(offer).to_have_count(0)
+    # Declined by every agent, it still waits in the queue, where it can be picked.
+    first_chat = accept_first(agent)
+
+    ask_for_a_person(second, live_server_url)
+    expect(offer).to_have_count(1)
+    offer.get_by_test_id("accept-offer").click()
+    expect(offer).to_have_count(0)
+    tabs = agent.get_by_role("tab")
+    expect(tabs).to_have_count(2)
+    expect(tabs.nth(1)).to_have_attribute("aria-selected", "true")
+    second_chat = agent.locator('[data-testid="chat"]:visible')
+    agent_says(second_chat, "Toinen keskustelu")
+    expect(second.locator('[data-sender="agent"]')).to_contain_text("Toinen keskustelu")
+    expect(first.locator('[data-sender="agent"]')).to_have_count(0)
+
+    # A message in the other tab is counted there and announced, without taking focus.
+    say(first, "Oletteko siellä?")
+    expect(tabs.nth(0).get_by_test_id("unread")).to_be_visible()
+    expect(agent.get_by_test_id("announcer")).to_contain_text("Karvia")
+    expect(second_chat.get_by_test_id("composer")).to_be_focused()
+    # Arrow keys move between tabs (the ARIA tabs pattern).
+    tabs.nth(1).focus()
+    agent.keyboard.press("ArrowLeft")
+    expect(tabs.nth(0)).to_be_focused()
+    expect(tabs.nth(0)).to_have_attribute("aria-selected", "true")
+    expect(first_chat).to_be_visible()
+    expect(tabs.nth(0).get_by_test_id("unread")).to_have_count(0)
 
 
 def test_it_shows_html_and_script_from_a_resident_as_text(new_page, live_server_url, anna):
@@ -396,6 +474,13 @@ def test_axe_finds_no_violations_in_the_dashboard(new_page, live_server_url, ann
     chat.get_by_test_id("faq-search").click()
     expect(chat.get_by_test_id("faq-result")).not_to_have_count(0)
     assert axe(agent) == [], "a chat open, with a note and FAQ answers"
+    # A canned answer goes into the composer, to be edited and sent as the agent's own.
+    chat.get_by_test_id("note-mode").uncheck()  # note mode stays on until switched off
+    chat.get_by_test_id("faq-result").first.get_by_test_id("faq-insert").click()
+    expect(chat.get_by_test_id("composer")).to_have_value(re.compile("ma–pe 10–18"))
+    expect(chat.get_by_test_id("composer")).to_be_focused()
+    chat.get_by_test_id("composer").press("Enter")
+    expect(resident.locator('[data-sender="agent"]').last).to_contain_text("ma–pe 10–18")
     chat.get_by_test_id("transfer").click()
     expect(agent.get_by_test_id("transfer-dialog")).to_be_visible()
     assert axe(agent) == [], "the transfer dialog"

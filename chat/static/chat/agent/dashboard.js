@@ -247,7 +247,7 @@
 
   // ---- Dialogs (native <dialog>: modal, focus kept inside, Escape cancels) -----------------
   function dialog(opts) {
-    const opener = document.activeElement;
+    const opener = opts.returnTo || document.activeElement;
     const title = el('h2', {id: 'kc-dialog-title', text: opts.title});
     const actions = el('div', {cls: 'kc-dialog-actions'});
     const form = el('form', {method: 'dialog'}, [title].concat(opts.body || [], [actions]));
@@ -435,7 +435,7 @@
     if (want === 'offline' && open) {
       const keep = el('p', {text: plural(S.offlineOpenChats, open)});
       dialog({
-        title: S.offlineTitle, body: [keep], testid: 'offline-dialog',
+        title: S.offlineTitle, body: [keep], testid: 'offline-dialog', returnTo: presenceEl,
         buttons: [
           {label: S.keepChats, value: 'keep', testid: 'keep-chats', primary: true},
           {label: S.requeueChats, value: 'requeue', testid: 'requeue-chats'},
