@@ -254,7 +254,7 @@
     const input = el('textarea', {id: 'kc-input', rows: '2', 'data-testid': 'composer', 'aria-describedby': 'kc-count'});
     const count = el('span', {id: 'kc-count', cls: 'kc-count', 'data-testid': 'counter'});
     const send = el('button', {type: 'submit', cls: 'kc-send', 'data-testid': 'send'});
-    const form = el('form', {cls: 'kc-form', novalidate: ''}, [label, input, el('div', {cls: 'kc-bar'}, [count, send])]);
+    const form = el('form', {cls: 'kc-form', novalidate: ''}, [label, input, send, count]);
     const panel = el('section', {
       id: 'kc-panel', cls: 'kc-panel', role: 'dialog', 'aria-modal': 'false',
       'aria-labelledby': 'kc-title', 'data-testid': 'panel', hidden: '',
@@ -522,6 +522,11 @@
     const nearBottom = () => body.scrollHeight - body.scrollTop - body.clientHeight < 80;
     // At 400 % zoom the panel itself scrolls (see widget.css), so both are taken down.
     const toBottom = () => { body.scrollTop = body.scrollHeight; panel.scrollTop = panel.scrollHeight; };
+    // A conversation read at its end stays at its end when the space around it changes (a
+    // button or the queue line appears, the composer grows).
+    let pinned = true;
+    body.addEventListener('scroll', () => { pinned = nearBottom(); }, {passive: true});
+    if (window.ResizeObserver) new ResizeObserver(() => { if (pinned) toBottom(); }).observe(body);
 
     function place(row, seq) {
       let slot = null;
