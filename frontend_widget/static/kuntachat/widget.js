@@ -25,7 +25,10 @@
     wsUrl: origin.replace(/^http/, 'ws'),
     lang: pick(me.getAttribute('data-lang')) || pick(d.documentElement.lang) || 'fi',
   };
-  const CSS = ':host{all:initial}' +
+  // :host loses to a page rule with !important on the host element (say `* {color: red
+  // !important}`), and inherited values would flow in; `all: initial` on the shell inside
+  // the shadow root is out of the page's reach.
+  const CSS = ':host{all:initial}aside{all:initial}' +
     '.kc-launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:60px;height:60px;' +
     'margin:0;padding:0;border:0;border-radius:50%;background:var(--kc-theme,#1f5f8b);color:#fff;' +
     'cursor:pointer;display:flex;align-items:center;justify-content:center;box-shadow:0 3px 10px rgba(0,0,0,.35)}' +
