@@ -46,8 +46,13 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
 
 
 def _messages_and_status(conversation_id: int, after: int) -> tuple[list[Message], ResidentStatus]:
-    """The messages after `after` and what the resident sees of the state, in one trip."""
-    return messages_after(conversation_id, after), resident_status(conversation_id)
+    """The messages after `after` and what the resident sees of the state, in one trip.
+
+    The state first: a transition commits its system message with it, so the messages read
+    next include it, and a state frame never overtakes the message that explains it.
+    """
+    status = resident_status(conversation_id)
+    return messages_after(conversation_id, after), status
 
 
 def _status_and_frame(conversation_id: int) -> tuple[ResidentStatus, dict[str, Any]]:

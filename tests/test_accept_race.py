@@ -87,6 +87,8 @@ def test_exactly_one_of_two_simultaneous_accepts_wins(
         # One agent joined, and the resident was told once.
         joined = Message.objects.filter(conversation=conversation, text__contains="liittyi")
         assert joined.count() == 1
+        # Room for the next round.
+        lifecycle.close(winner.pk, conversation.pk)
 
 
 def test_one_agent_accepting_two_at_once_keeps_to_their_capacity(
