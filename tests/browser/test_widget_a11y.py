@@ -205,6 +205,13 @@ def test_incoming_messages_never_move_focus(page, live_server_url):
 
 
 def test_each_message_is_added_to_the_live_region_once(page, live_server_url):
+    sockets = []
+
+    def route(ws) -> None:
+        sockets.append(ws)
+        ws.connect_to_server()
+
+    page.route_web_socket("**/ws/chat/**", route)
     open_widget(page, f"{live_server_url}/demo/karvia/")
     log = page.get_by_role("log")
     expect(log).to_have_attribute("aria-live", "polite")
@@ -212,13 +219,17 @@ def test_each_message_is_added_to_the_live_region_once(page, live_server_url):
     log.evaluate(
         """log => {
           window.added = [];
+          window.changes = null;
           new MutationObserver((records) => {
-            for (const r of records) for (const n of r.addedNodes) {
-              if (n.nodeType !== 1) continue;
-              const b = n.matches('.kc-row') ? n.querySelector('.kc-bubble') : null;
-              if (b) window.added.push(b.textContent);
+            for (const r of records) {
+              if (window.changes) window.changes.push(r.type + ' ' + r.target.className);
+              if (r.target !== log) continue;
+              for (const n of r.addedNodes) {
+                const b = n.nodeType === 1 && n.querySelector('.kc-bubble');
+                if (b) window.added.push(b.textContent);
+              }
             }
-          }).observe(log, {childList: true});
+          }).observe(log, {childList: true, subtree: true, characterData: true});
         }"""
     )
     ask(page, "milloin kirjasto on auki")
@@ -227,7 +238,14 @@ def test_each_message_is_added_to_the_live_region_once(page, live_server_url):
     # A language switch reconnects and resyncs: nothing new, nothing again.
     page.get_by_test_id("lang-sv").click()
     expect(page.get_by_test_id("greeting")).to_contain_text("Hej")
+    # A dropped connection and the resync after it change nothing at all in the log.
+    page.evaluate("window.changes = []")
+    sockets[-1].close()
+    expect(page.get_by_test_id("status")).not_to_be_empty()
+    expect(page.get_by_test_id("status")).to_be_empty()
+    assert len(sockets) == 3
     page.wait_for_timeout(300)
+    assert page.evaluate("window.changes") == []
     added = page.evaluate("window.added")
     assert len(added) == 4, added
     assert added[0] == "milloin kirjasto on auki"  # the pending copy, kept when stored

@@ -154,6 +154,9 @@
     (kids || []).forEach((c) => c && e.append(c));
     return e;
   };
+  // Text is only replaced when it changes: a rewrite inside a live region (the log, status,
+  // alert) can be read out again, and every reconnect re-renders the panel.
+  const setText = (n, text) => { if (n.textContent !== text) n.textContent = text; };
   // Icons built as DOM, not innerHTML, so pages with Trusted Types still get them.
   const icon = (d) => {
     const s = document.createElementNS(SVG, 'svg');
@@ -292,23 +295,23 @@
         });
       }
       langBox.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(b.lang === lang)));
-      log.querySelectorAll('.kc-who').forEach((w) => (w.textContent = w.dataset.name || s[w.dataset.who]));
+      log.querySelectorAll('.kc-who').forEach((w) => setText(w, w.dataset.name || s[w.dataset.who]));
       closeBtn.setAttribute('aria-label', s.close);
-      privacyText.textContent = s.privacy;
+      setText(privacyText, s.privacy);
       linkText(privacyA, s.privacyLink);
       linkText(a11yA, s.a11yLink);
       privacyA.href = links.privacy || ctx.origin + '/privacy/' + encodeURIComponent(ctx.slug) + '/?lang=' + lang;
       a11yA.href = links.a11y || ctx.origin + '/accessibility/' + encodeURIComponent(ctx.slug) + '/?lang=' + lang;
       log.setAttribute('aria-label', s.log);
-      log.querySelectorAll('.kc-newtab').forEach((n) => (n.textContent = ' ' + s.newTab));
+      log.querySelectorAll('.kc-newtab').forEach((n) => setText(n, ' ' + s.newTab));
       log.querySelectorAll('.kc-fb').forEach((g) => fbRender(g));
-      label.textContent = s.label;
+      setText(label, s.label);
       input.placeholder = s.placeholder;
-      send.textContent = s.send;
-      handoffBtn.textContent = s.handoff;
-      newBtn.textContent = s.newConv;
-      log.querySelectorAll('.kc-pending:not(.kc-failed) .kc-meta').forEach((m) => (m.textContent = s.sending));
-      log.querySelectorAll('.kc-failed .kc-meta').forEach((m) => (m.textContent = s.notSent));
+      setText(send, s.send);
+      setText(handoffBtn, s.handoff);
+      setText(newBtn, s.newConv);
+      log.querySelectorAll('.kc-pending:not(.kc-failed) .kc-meta').forEach((m) => setText(m, s.sending));
+      log.querySelectorAll('.kc-failed .kc-meta').forEach((m) => setText(m, s.notSent));
       if (status.textContent) setStatus(ws && !live && !welcomed ? 'connecting' : 'reconnecting');
       if (lastError) showError(lastError);
       renderInfo();
@@ -334,19 +337,19 @@
       launcher.setAttribute('aria-expanded', String(isOpen));
       launcher.setAttribute('aria-label', (isOpen ? s.close : s.open) + (unread ? ' – ' + s.unread(unread) : ''));
       badge.hidden = !unread;
-      badge.textContent = unread > 9 ? '9+' : String(unread);
+      setText(badge, unread > 9 ? '9+' : String(unread));
     }
 
-    function setStatus(kind) { status.textContent = kind ? t()[kind] : ''; }
+    function setStatus(kind) { setText(status, kind ? t()[kind] : ''); }
     function showError(code) {
       lastError = code || '';
-      error.textContent = code ? t().err[code] || t().err.other : '';
+      setText(error, code ? t().err[code] || t().err.other : '');
     }
 
     function updateCount() {
       const n = Array.from(input.value).length;
       const over = n > maxChars;
-      count.textContent = t().count(n, maxChars);
+      setText(count, t().count(n, maxChars));
       count.classList.toggle('kc-over', over);
       input.setAttribute('aria-invalid', String(over));
       send.disabled = fatal || over || !input.value.trim();
@@ -365,8 +368,8 @@
         if (w > 0) text += ' ' + s.wait(Math.max(1, Math.round(w / 60)));
       } else if (st.state === 'assigned' && agentName()) text = s.withAgent(agentName());
       else if (ended()) text = s.ended;
-      if (queueInfo.textContent !== text) queueInfo.textContent = text;
-      if (!typingLine.hidden) typingLine.textContent = s.typing(agentName());
+      setText(queueInfo, text);
+      if (!typingLine.hidden) setText(typingLine, s.typing(agentName()));
       setHidden(handoffBtn, fatal || !welcomed || st.state !== 'bot' || askedForPerson);
       setHidden(newBtn, !ended());
     }
@@ -381,7 +384,7 @@
     function onTyping() {
       if (st.state !== 'assigned') return;
       typingLine.hidden = false;
-      typingLine.textContent = t().typing(agentName());
+      setText(typingLine, t().typing(agentName()));
       clearTimeout(typingTimer);
       typingTimer = setTimeout(hideTyping, TYPING_SHOWN_MS);
     }
@@ -648,14 +651,14 @@
     function fbRender(g) {
       const s = t(), v = st.fb[g.kcSeq];
       const [q, yes, no, thanks] = g.children;
-      q.textContent = s.helpful;
+      setText(q, s.helpful);
       q.id = 'kc-fbq-' + g.kcSeq;
       g.setAttribute('aria-labelledby', q.id);
-      yes.textContent = s.yes;
-      no.textContent = s.no;
+      setText(yes, s.yes);
+      setText(no, s.no);
       yes.setAttribute('aria-pressed', String(v === true));
       no.setAttribute('aria-pressed', String(v === false));
-      thanks.textContent = v === undefined ? '' : s.thanks;
+      setText(thanks, v === undefined ? '' : s.thanks);
     }
     function onFeedback(f) {
       if (typeof f.seq !== 'number' || typeof f.helpful !== 'boolean') return;
@@ -830,7 +833,7 @@
       if (m.theme_color) st.theme = applyTheme(m.theme_color);
       const url = (u) => (typeof u === 'string' && /^https?:\/\//i.test(u) ? u : '');
       links = {privacy: url(m.privacy_url), a11y: url(m.accessibility_url)};
-      greetBubble.textContent = String(m.greeting || '');
+      setText(greetBubble, String(m.greeting || ''));
       greetRow.hidden = !m.greeting;
       if (f.conversation !== st.token) {
         if (st.token || seen.size) clearLog();
