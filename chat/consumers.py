@@ -60,6 +60,8 @@ def _status_and_frame(conversation_id: int) -> tuple[ResidentStatus, dict[str, A
     return status, state_frame(status)
 
 
+MESSAGES_PAGE = 500  # messages_after's default limit
+
 # The states in which a resident waits for, or talks with, a person: their socket then
 # helps run the queue's periodic duties (chat.sweeper) and hears of queue changes.
 WITH_PEOPLE = (Conversation.State.QUEUED, Conversation.State.ASSIGNED)
@@ -269,7 +271,6 @@ class ResidentConsumer(AsyncWebsocketConsumer):
         if not self.message_limit.allow():
             await self.refuse_frame("rate_limited", frame)
             return
-        await database_sync_to_async(resident_seen)(self.conversation.pk)
         message, created = await database_sync_to_async(append_message)(
             self.conversation.pk,
             Message.Sender.RESIDENT,
@@ -354,7 +355,8 @@ class ResidentConsumer(AsyncWebsocketConsumer):
                 for message in batch:
                     await self.send_json(message_frame(message))
                     self.last_sent = message.seq
-                if not batch:
+                # A short page is the end; a full one may have more behind it.
+                if len(batch) < MESSAGES_PAGE:
                     break
             if status != self.status:
                 self.status = status

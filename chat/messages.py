@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from chat.events import notify_on_commit
 from chat.models import Conversation, Message
@@ -44,7 +45,12 @@ def append_message(
             if existing is not None:
                 return existing, False
         conversation.last_seq += 1
-        conversation.save(update_fields=["last_seq", "updated"])
+        fields = ["last_seq", "updated"]
+        if sender == Message.Sender.RESIDENT:
+            # A message is a sign of life, saved with the row this writes anyway.
+            conversation.resident_seen_at = timezone.now()
+            fields.append("resident_seen_at")
+        conversation.save(update_fields=fields)
         message = Message.objects.create(
             conversation=conversation,
             seq=conversation.last_seq,
