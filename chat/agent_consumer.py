@@ -27,7 +27,7 @@ from chat.faq_search import search_faq
 from chat.origins import origin_allowed
 from chat.protocol import FrameError
 from chat.ratelimit import SlidingWindow
-from chat.sweeper import sweeper
+from chat.sweeper import sweep, sweeper
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,9 @@ class AgentConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(queue_group(municipality_id), self.channel_name)
         await db(presence.agent_connected)(agent.id, self.channel_name)
         sweeper.attach(self, agent=(self.channel_name, agent.id))
+        # Sweep now rather than in a few seconds: the first agent in after a quiet spell
+        # should not see residents who left long ago, nor miss offers due to them.
+        await db(sweep)()
 
         hello = await db(agent_desk.hello)(agent)
         self.agents_sent = hello["agents"]
