@@ -57,9 +57,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    # FAQ entries' history (who changed what, when; view and restore): django-simple-history
+    # rather than django-reversion, because it keeps one plain table per model that queries
+    # and migrations see, and its admin integration gives history and revert views as is.
+    "simple_history",
     "faqbot",
     "chat",
     "frontend_widget",
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +76,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Records the request's user on history rows for saves made outside the admin's forms
+    # (the import page, bulk actions).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("agent/", include("chat.urls")),
+    path("insights/", include("insights.urls")),
     path("", include("frontend_widget.urls")),
 ]
