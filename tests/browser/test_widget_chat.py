@@ -195,6 +195,8 @@ def test_it_queues_for_a_person_and_brings_the_agent(
     rating.get_by_role("button", name="Lähetä arvio").click()
     expect(rating.get_by_role("alert")).to_have_text("Valitse arvosana 1–5.")
     rating.get_by_text("4 / 5").click()
+    # Choosing a star (a visually hidden radio) must not scroll the panel's header away.
+    expect(page.get_by_test_id("close")).to_be_in_viewport()
     rating.get_by_label("Kommentti (vapaaehtoinen)").fill("Nopea apu")
     rating.get_by_role("button", name="Lähetä arvio").click()
     expect(page.get_by_test_id("rating-done")).to_have_text("Kiitos arviostasi!")
