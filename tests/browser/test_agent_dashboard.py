@@ -226,7 +226,7 @@ def test_a_resident_and_an_agent_chat_from_hand_off_to_close(new_page, live_serv
     agent.get_by_test_id("close-dialog").get_by_test_id("close-confirm").click()
     expect(chat).to_have_attribute("data-state", "closed")
     expect(chat.get_by_test_id("composer")).to_be_disabled()
-    expect(chat.get_by_test_id("dismiss-chat")).to_be_visible()
+    expect(chat.get_by_test_id("dismiss-chat")).to_be_focused()
     conversation = Conversation.objects.get()
     assert conversation.state == Conversation.State.CLOSED
     assert conversation.assigned_agent_id == anna.pk
@@ -287,6 +287,39 @@ def test_a_chat_goes_to_a_colleague_and_on_to_another_municipalitys_queue(
     conversation = Conversation.objects.get()
     assert conversation.state == Conversation.State.QUEUED
     assert conversation.service_municipality_id == pomarkku.pk
+
+
+def test_the_agent_sees_what_the_bot_guessed_and_considered(
+    new_page, live_server_url, anna, karvia_always_unsure
+):
+    agent, resident = new_page(), new_page()
+    open_dashboard(agent, live_server_url)
+    open_widget(resident, live_server_url)
+    say(resident, "lajittelu ohje jäte kirjasto")
+    expect(resident.get_by_test_id("suggestion")).not_to_have_count(0)
+    say(resident, ASK_FOR_A_PERSON)
+
+    # In the queue: the bot's best guesses, with their confidence.
+    item = agent.get_by_test_id("queue-item")
+    guesses = item.get_by_test_id("bot-guess")
+    expect(guesses.filter(has_text="Miten lajittelen jätteet?")).to_have_count(1)
+    expect(guesses.first).to_contain_text("%")
+    item.get_by_test_id("accept").click()
+
+    # In the transcript: every entry the bot considered for its reply.
+    chat = agent.get_by_test_id("chat")
+    considered = chat.get_by_test_id("candidate")
+    expect(considered.filter(has_text="Miten lajittelen jätteet?")).to_have_count(1)
+    expect(considered.filter(has_text="(waste)")).to_have_count(1)
+
+    # Shift+Enter is a new line; Enter sends.
+    composer = chat.get_by_test_id("composer")
+    composer.press_sequentially("Rivi yksi")
+    composer.press("Shift+Enter")
+    composer.press_sequentially("rivi kaksi")
+    composer.press("Enter")
+    expect(resident.locator('[data-sender="agent"]')).to_contain_text("rivi kaksi")
+    assert Message.objects.get(sender="agent").text == "Rivi yksi\nrivi kaksi"
 
 
 def test_going_offline_with_open_chats_asks_what_to_do_with_them(new_page, live_server_url, anna):
@@ -404,6 +437,10 @@ def test_a_new_queued_chat_shows_in_the_title_and_is_announced(new_page, live_se
     expect(agent.get_by_test_id("announcer")).to_contain_text("Karvia")
     # Notifications are asked for from the button only, never on load.
     expect(agent.get_by_test_id("enable-notifications")).to_be_visible()
+    agent.context.grant_permissions(["notifications"], origin=live_server_url)
+    agent.get_by_test_id("enable-notifications").click()
+    expect(agent.get_by_test_id("enable-notifications")).to_be_hidden()
+    expect(agent.get_by_test_id("notification-state")).not_to_be_empty()
     agent.screenshot(path=str(ARTIFACTS / "agent-dashboard-queue.png"))
     accept_first(agent)
     expect(agent).to_have_title(re.compile(r"^Kuntachat"))

@@ -770,6 +770,7 @@
   }
 
   function updateChatSummary(chat, summary) {
+    const hadFocus = chat.panel.contains(document.activeElement);
     if (summary) chat.summary = Object.assign({}, chat.summary, summary);
     const s = chat.summary;
     chat.heading.textContent = chatTitle(s);
@@ -795,6 +796,11 @@
     setComposerState(chat);
     renderTabs();
     updateCapacity();
+    // The control that had focus (Close, Transfer, the composer) may just have been hidden
+    // or disabled: keep keyboard users in the panel rather than back at the top of the page.
+    if (hadFocus && !chat.panel.contains(document.activeElement) && !chat.panel.hidden) {
+      (chat.live ? chat.input : chat.dismissBtn).focus();
+    }
   }
 
   function setComposerState(chat) {
@@ -805,7 +811,7 @@
     chat.searchInput.disabled = off;
     chat.searchForm.querySelector('button').disabled = off;
     updateCount(chat);
-    if (off && wasFocused) chat.dismissBtn.focus();
+    if (off && wasFocused && !chat.dismissBtn.hidden) chat.dismissBtn.focus();
   }
 
   function setNoteMode(chat) {
