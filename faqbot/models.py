@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from faqbot.answer_links import validate_answer_links
 from faqbot.languages import LANGUAGE_CHOICES, LANGUAGE_CODES
 from faqbot.thresholds import effective_thresholds, suggest_above_answer
 
@@ -167,19 +171,92 @@ class FaqEntry(models.Model):
     alternatives = models.JSONField(
         _("alternative phrasings"), default=list, blank=True, validators=[validate_string_list]
     )
-    answer = models.TextField(_("answer (Markdown)"))
+    answer = models.TextField(
+        _("answer (Markdown)"),
+        validators=[validate_answer_links],
+        help_text=_(
+            "Markdown: **bold**, *italics*, lists, and links like [text](https://www.karvia.fi)."
+        ),
+    )
     published = models.BooleanField(_("published"), default=True)
+    # Entries with the same group are translations of one another (one entry per language,
+    # one municipality or all shared). A group id rather than links between entries, so
+    # that deleting one translation never separates the others.
+    translation_group = models.UUIDField(_("translation group"), default=uuid.uuid4, db_index=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    # Every save and delete writes a historical row with who and when (django-simple-history;
+    # the user comes from its middleware or the admin). 'updated' changes on every save and
+    # would only add noise to the differences shown.
+    history = HistoricalRecords(
+        excluded_fields=["updated"],
+        verbose_name=_("FAQ entry version"),
+        verbose_name_plural=_("FAQ entry versions"),
+    )
 
     class Meta:
         ordering = ["municipality__name", "language", "category", "question"]
         verbose_name = _("FAQ entry")
         verbose_name_plural = _("FAQ entries")
         indexes = [models.Index(fields=["published", "language"])]
+        permissions = [
+            ("edit_shared_entries", _("Can edit entries shared by all municipalities")),
+        ]
 
     def __str__(self) -> str:
         return self.question
+
+    def clean(self) -> None:
+        super().clean()
+        # Non-field errors: the same check runs for forms that show only some fields.
+        others = FaqEntry.objects.filter(translation_group=self.translation_group).exclude(
+            pk=self.pk
+        )
+        same_language = others.filter(language=self.language).first()
+        if same_language is not None:
+            raise ValidationError(
+                _(
+                    "Its translations already have an entry in this language: "
+                    "%(key)s. Choose another language."
+                ),
+                params={"key": same_language.key},
+            )
+        if others.exclude(municipality_id=self.municipality_id).exists():
+            raise ValidationError(
+                _(
+                    "Translations of one another belong to the same municipality, or are "
+                    "all shared; this entry's translations belong elsewhere."
+                )
+            )
+
+
+class EditorProfile(models.Model):
+    """A person who edits FAQ content, and the municipalities whose entries they edit.
+
+    Entries shared by all municipalities need the permission faqbot.edit_shared_entries
+    besides; superusers edit everything (faqbot.permissions).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="faq_editor",
+    )
+    municipalities = models.ManyToManyField(
+        Municipality,
+        verbose_name=_("municipalities edited"),
+        related_name="editors",
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("FAQ editor")
+        verbose_name_plural = _("FAQ editors")
+
+    def __str__(self) -> str:
+        return str(self.user)
 
 
 class FaqRevision(models.Model):
