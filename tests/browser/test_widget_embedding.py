@@ -248,3 +248,29 @@ def test_it_makes_no_third_party_requests(page, host_site, live_server_url):
         if not url.startswith(("https://www.karvia.fi/", live_server_url, ws_host))
     ]
     assert strangers == []
+
+
+def test_it_works_under_a_strict_content_security_policy(page, host_site, live_server_url):
+    """A site whose CSP allows the chat host but no inline script or style still gets a
+    styled, working widget (constructed stylesheets and CSSOM are not inline styles)."""
+    ws_host = live_server_url.replace("http://", "ws://")
+    csp = (
+        "default-src 'none'; "
+        f"script-src {live_server_url}; style-src {live_server_url}; connect-src {ws_host}"
+    )
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.goto(host_site(head=f'<meta http-equiv="Content-Security-Policy" content="{csp}">'))
+    launcher = page.get_by_test_id("launcher")
+    assert launcher.evaluate("b => getComputedStyle(b).position") == "fixed"
+    launcher.click()
+    page.get_by_test_id("composer").fill("milloin kirjasto on auki")
+    page.get_by_test_id("composer").press("Enter")
+    expect(page.locator('[data-testid="message"][data-sender="bot"] strong')).to_have_text(
+        "ma–pe 10–18"
+    )
+    assert page.get_by_test_id("panel").evaluate("p => getComputedStyle(p).position") == "fixed"
+    assert violations == []
