@@ -211,3 +211,144 @@ def test_it_refuses_bad_thresholds(tmp_path, capsys, answer, suggest, field):
         call_command("import_faq", write(tmp_path, with_thresholds(answer, suggest)))
     assert f"municipality 'karvia': field '{field}'" in capsys.readouterr().err
     assert not Municipality.objects.exists()
+
+
+# ---- Translations: the optional group and translation_of keys (docs/faq-import.md) ----------
+
+
+def translated_file() -> dict:
+    data = small_file()
+    data["entries"] += [
+        {
+            "id": "library-karvia-sv",
+            "municipality": "karvia",
+            "language": "sv",
+            "question": "När är biblioteket öppet?",
+            "answer": "Må–fre 10–18.",
+            "translation_of": "library-karvia",
+        },
+        {
+            "id": "library-karvia-en",
+            "municipality": "karvia",
+            "language": "en",
+            "question": "When is the library open?",
+            "answer": "Mon–Fri 10–18.",
+            "translation_of": "library-karvia-sv",  # a chain: still one group
+        },
+    ]
+    return data
+
+
+def groups() -> dict[str, str]:
+    return {
+        key: str(group) for key, group in FaqEntry.objects.values_list("key", "translation_group")
+    }
+
+
+def test_it_links_translations_named_in_the_file(tmp_path):
+    call_command("import_faq", write(tmp_path, translated_file()))
+    found = groups()
+    assert found["library-karvia"] == found["library-karvia-sv"] == found["library-karvia-en"]
+
+
+def test_it_round_trips_translation_groups_without_loss(tmp_path):
+    data = translated_file()
+    data["entries"].append(
+        {"id": "alone", "municipality": None, "language": "fi", "question": "Q?", "answer": "A."}
+    )
+    call_command("import_faq", write(tmp_path, data))
+    first = tmp_path / "first.json"
+    call_command("export_faq", first)
+    exported = json.loads(first.read_text(encoding="utf-8"))
+    by_key = {e["id"]: e for e in exported["entries"]}
+    assert by_key["library-karvia"]["group"] == by_key["library-karvia-en"]["group"]
+    assert by_key["alone"]["group"] != by_key["library-karvia"]["group"]
+
+    FaqEntry.objects.all().delete()
+    Municipality.objects.all().delete()
+    call_command("import_faq", first)
+    second = tmp_path / "second.json"
+    call_command("export_faq", second)
+    assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
+
+
+def test_it_links_to_an_entry_already_in_the_database(tmp_path):
+    call_command("import_faq", write(tmp_path, small_file()))
+    data = small_file()
+    data["entries"] = [
+        {
+            "id": "library-karvia-sv",
+            "municipality": "karvia",
+            "language": "sv",
+            "question": "När är biblioteket öppet?",
+            "answer": "Må–fre 10–18.",
+            "translation_of": "library-karvia",
+        }
+    ]
+    call_command("import_faq", write(tmp_path, data))
+    found = groups()
+    assert found["library-karvia"] == found["library-karvia-sv"]
+
+
+def test_it_keeps_links_a_file_does_not_mention(tmp_path):
+    call_command("import_faq", write(tmp_path, translated_file()))
+    before = groups()
+    # The same entries without the link keys, as in shared/faq-eval: the links stay.
+    plain = translated_file()
+    for entry in plain["entries"]:
+        entry.pop("translation_of", None)
+    call_command("import_faq", write(tmp_path, plain))
+    assert groups() == before
+
+
+def test_it_unlinks_an_entry_given_null(tmp_path):
+    call_command("import_faq", write(tmp_path, translated_file()))
+    data = translated_file()
+    data["entries"][2]["translation_of"] = None  # the English one stands alone
+    call_command("import_faq", write(tmp_path, data))
+    found = groups()
+    assert found["library-karvia"] == found["library-karvia-sv"] != found["library-karvia-en"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"translation_of": "nowhere"}, "field 'translation_of': unknown entry 'nowhere'"),
+        ({"translation_of": "library-karvia-en"}, "field 'translation_of': links round in a loop"),
+        ({"group": "not-a-uuid"}, "field 'group': a UUID"),
+        (
+            {"group": "6f1c1e2a-5b0e-4c2e-9a57-0d5f3c2b9e10"},
+            "field 'translation_of': give either 'group' or 'translation_of', not both",
+        ),
+        ({"language": "fi"}, "field 'translation_of': its translations already have a fi entry"),
+        (
+            {"municipality": None},
+            "field 'translation_of': translations belong to the same municipality",
+        ),
+    ],
+)
+def test_it_refuses_broken_translation_links(tmp_path, capsys, change, message):
+    data = translated_file()
+    data["entries"][1].update(change)  # the Swedish entry
+    if "translation_of" in str(change) and "loop" in message:
+        data["entries"][0]["translation_of"] = "library-karvia-en"
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_faq", write(tmp_path, data))
+    assert message in capsys.readouterr().err
+    assert not FaqEntry.objects.exists()
+
+
+def test_it_refuses_a_group_shared_with_another_municipalitys_entry(tmp_path, capsys):
+    data = translated_file()
+    data["municipalities"].append({"slug": "pomarkku", "name": "Pomarkku"})
+    data["entries"][1]["municipality"] = "pomarkku"
+    with pytest.raises(CommandError):
+        call_command("import_faq", write(tmp_path, data))
+    assert "belongs to 'karvia'" in capsys.readouterr().err
+
+
+def test_it_evaluates_a_file_with_links_without_the_database():
+    from faqbot.evaluation import docs_from_faq
+
+    docs = docs_from_faq(translated_file())
+    assert [d.key for d in docs] == ["library-karvia", "library-karvia-sv", "library-karvia-en"]
