@@ -1,8 +1,9 @@
 """Who may see which municipalities' insights.
 
-Staff only. A superuser sees every municipality; a staff user who is a FAQ editor of some
-municipalities sees those; other staff see all of them (as they see all FAQ entries in
-admin today).
+Staff only. A superuser sees every municipality. A FAQ editor (faqbot's EditorProfile)
+sees the municipalities they edit, or all of them when they may edit the shared entries,
+which answer in every municipality's chat. Staff who edit no FAQ content (a service
+manager) are not limited to municipalities and see all.
 """
 
 from __future__ import annotations
@@ -10,16 +11,10 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from faqbot.models import Municipality
+from faqbot.models import EditorProfile, Municipality
+from faqbot.permissions import scope_for
 
 User = AbstractBaseUser | AnonymousUser
-
-
-def editor_municipality_ids(user: User) -> set[int] | None:
-    """The municipalities the user edits the FAQ of, or None when they are no editor."""
-    # Issue 6's FAQ-editing half adds editor memberships to faqbot; until it lands, no
-    # staff user is limited to some municipalities.
-    return None
 
 
 def visible_municipalities(user: User) -> QuerySet[Municipality]:
@@ -27,7 +22,9 @@ def visible_municipalities(user: User) -> QuerySet[Municipality]:
         return Municipality.objects.none()
     if getattr(user, "is_superuser", False):
         return Municipality.objects.all()
-    ids = editor_municipality_ids(user)
-    if ids is None:
+    if not EditorProfile.objects.filter(user_id=user.pk).exists():
         return Municipality.objects.all()
-    return Municipality.objects.filter(pk__in=ids)
+    scope = scope_for(user)
+    if scope.shared:
+        return Municipality.objects.all()
+    return Municipality.objects.filter(pk__in=scope.municipality_ids)

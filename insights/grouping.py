@@ -33,7 +33,9 @@ TAIL_LIMIT = 20000
 
 @dataclass(frozen=True)
 class TextGroup:
-    representative: str  # the member most similar to the others, weighted by their counts
+    # The leader: the most frequent text, which every other member is similar to (so no
+    # member is closer to the rest than it).
+    representative: str
     texts: tuple[str, ...]  # the members, most frequent first
     count: int  # messages in all
 
@@ -68,7 +70,6 @@ def group_texts(
     tail = tail[:tail_limit]
     if not head:
         return Grouping([], 0, 0)
-    weights = np.array([counts[text] for text in head], dtype=np.float64)
     similar = _similarity(head, head) >= SIMILARITY_CUTOFF
     assigned = np.zeros(len(head), dtype=bool)
     members: list[list[int]] = []
@@ -90,12 +91,8 @@ def group_texts(
                 rest.append(tail[row])
     groups = []
     for group, more in zip(members, extra, strict=True):
-        # The medoid: the member whose similar neighbours carry the most messages.
-        index = np.array(group)
-        closeness = similar[np.ix_(index, index)] @ weights[index]
-        representative = head[group[int(np.argmax(closeness))]]
         texts = tuple(head[i] for i in group) + tuple(more)
-        groups.append(TextGroup(representative, texts, int(sum(counts[text] for text in texts))))
+        groups.append(TextGroup(head[group[0]], texts, int(sum(counts[text] for text in texts))))
     groups.sort(key=lambda g: (-g.count, g.representative))
     return Grouping(groups, len(rest), int(sum(counts[text] for text in rest)))
 

@@ -205,9 +205,10 @@ def ratings_chart(table: Table, total: analytics.Figures) -> Any:
 
 
 def analytics_page(selection: Selection) -> dict[str, Any]:
-    summary = analytics.summary(selection)
-    days = analytics.daily(selection)
-    waits = waits_table(analytics.wait_histogram(selection))
+    with analytics.reading():
+        summary, days = analytics.summary_and_daily(selection)
+        waits = waits_table(analytics.wait_histogram(selection))
+        uses = analytics.entry_uses(selection)
     ratings = ratings_table(summary.total)
     conversations_chart, share_chart = daily_charts(days)
     return {
@@ -220,13 +221,18 @@ def analytics_page(selection: Selection) -> dict[str, Any]:
         "share_chart": share_chart,
         "waits_chart": waits_chart(waits),
         "ratings_chart": ratings_chart(ratings, summary.total),
-        "entries": analytics.entry_uses(selection),
-        "least_helpful": analytics.least_helpful(selection),
+        "entries": analytics.most_used(uses),
+        "least_helpful": analytics.least_helpful(uses),
     }
 
 
 def csv_table(name: str, selection: Selection) -> Table:
     """One table for download, computed alone (not the whole page)."""
+    with analytics.reading():
+        return _csv_table(name, selection)
+
+
+def _csv_table(name: str, selection: Selection) -> Table:
     if name == "summary":
         return summary_table(analytics.summary(selection))
     if name == "daily":
@@ -236,5 +242,5 @@ def csv_table(name: str, selection: Selection) -> Table:
     if name == "ratings":
         return ratings_table(analytics.summary(selection).total)
     if name == "entries":
-        return entries_table(analytics.entry_uses(selection, limit=None))
+        return entries_table(analytics.entry_uses(selection))
     raise KeyError(name)

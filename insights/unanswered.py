@@ -16,13 +16,14 @@ page. Groups are formed per municipality and language (an entry has one of each)
 from __future__ import annotations
 
 import datetime
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from chat.models import Message
 from faqbot.models import Municipality
 from insights import grouping, normalising
 from insights.filters import Selection
@@ -116,84 +117,92 @@ class Listing:
     messages: int  # unanswered messages in all (dismissed ones included)
 
 
-def _bot_replies(selection: Selection):  # noqa: ANN202 - a queryset of dicts
-    before = Message.objects.filter(
-        conversation_id=OuterRef("conversation_id"),
-        sender=Message.Sender.RESIDENT,
-        seq__lt=OuterRef("seq"),
-    ).order_by("-seq")
-    following = Message.objects.filter(
-        conversation_id=OuterRef("conversation_id"),
-        sender=Message.Sender.RESIDENT,
-        seq=OuterRef("seq") + 1,
-    )
-    return (
-        Message.objects.filter(
-            Q(faq_entry__isnull=True) | Q(feedback__helpful=False),
-            sender=Message.Sender.BOT,
-            conversation__created__gte=selection.start,
-            conversation__created__lt=selection.end,
-            conversation__municipality_id__in=selection.municipality_ids,
-        )
-        .annotate(
-            question_id=Subquery(before.values("id")[:1]),
-            next_text=Subquery(following.values("text")[:1]),
-        )
-        .values(
-            "question_id",
-            "next_text",
-            "suggestions",
-            "faq_entry_id",
-            helpful=F("feedback__helpful"),
-            municipality_id=F("conversation__municipality_id"),
-        )
-    )
+# One pass in SQL over the bot's replies of the period, each joined with the resident
+# message it answered (the one just before it: the bot replies to each message at once, and
+# nothing else is written into a conversation while it is with the bot), the resident's
+# next message and the stored normalised text. Two branches: replies without an entry
+# (hand-offs and suggestions, which a partial index finds: insights/migrations/0003) and
+# replies marked not helpful (found from the verdicts). Plain SQL, because the ORM can
+# join a message to its neighbour only through correlated subqueries, which took seconds
+# over a year.
+_COLUMNS = """
+    q.id, q.text, q.created, c.municipality_id, c.language,
+    nm.language, nm.text, nm.asks_for_person, b.faq_entry_id, b.suggestions, nx.text
+"""
+_JOINS = """
+    JOIN chat_conversation c ON c.id = b.conversation_id
+    JOIN chat_message q ON q.conversation_id = b.conversation_id AND q.seq = b.seq - 1
+        AND q.sender = 'resident'
+    LEFT JOIN chat_message nx ON nx.conversation_id = b.conversation_id
+        AND nx.seq = b.seq + 1 AND nx.sender = 'resident'
+    LEFT JOIN insights_normalisedmessage nm ON nm.message_id = q.id
+"""
+_PERIOD = "c.created >= %s AND c.created < %s AND c.municipality_id IN ({ids})"
+_SQL = f"""
+    SELECT {_COLUMNS}, NULL FROM chat_message b {_JOINS}
+    WHERE b.sender = 'bot' AND b.faq_entry_id IS NULL AND {_PERIOD}
+    UNION ALL
+    SELECT {_COLUMNS}, f.helpful FROM chat_feedback f
+    JOIN chat_message b ON b.id = f.message_id {_JOINS}
+    WHERE f.helpful = %s AND b.sender = 'bot' AND {_PERIOD}
+"""
 
 
-def _kinds(row: dict) -> set[str]:
+def _kinds(
+    entry_id: int | None, offered: object, next_text: str | None, helpful: object
+) -> set[str]:
     kinds = set()
-    if row["helpful"] is False:
+    if helpful is not None and not helpful:
         kinds.add(NOT_HELPFUL)
-    if row["faq_entry_id"] is None:
-        suggestions = row["suggestions"] or []
+    if entry_id is None:
+        suggestions = json.loads(offered) if isinstance(offered, str) else offered or []
         if not suggestions:
             kinds.add(HANDED_OFF)
-        elif row["next_text"] not in {s.get("question") for s in suggestions}:
+        elif next_text not in {s.get("question") for s in suggestions}:
             kinds.add(SUGGESTED)
     return kinds
 
 
+def _aware(value: datetime.datetime | str) -> datetime.datetime:
+    # SQLite hands raw queries their timestamps as text.
+    if isinstance(value, str):
+        parsed = parse_datetime(value)
+        assert parsed is not None
+        value = parsed
+    return value if timezone.is_aware(value) else value.replace(tzinfo=datetime.UTC)
+
+
 def unanswered_messages(selection: Selection) -> list[Unanswered]:
-    """Every unanswered resident message of the selection, normalised."""
-    kinds: dict[int, set[str]] = defaultdict(set)
-    for row in _bot_replies(selection).iterator(chunk_size=5000):
-        found = _kinds(row)
-        if found and row["question_id"] is not None:
-            kinds[row["question_id"]] |= found
-    if not kinds:
+    """Every unanswered resident message of the selection, normalised, newest first."""
+    ids = selection.municipality_ids
+    if not ids:
         return []
-    questions = Message.objects.filter(
-        pk__in=Subquery(_bot_replies(selection).values("question_id"))
-    )
-    normalising.normalise_missing(questions)
-    rows = (
-        questions.filter(normalised__asks_for_person=False)
-        .exclude(normalised__text="")
-        .values_list(
-            "id",
-            "text",
-            "created",
-            "conversation__municipality_id",
-            Coalesce("normalised__language", "conversation__language"),
-            "normalised__text",
-        )
-        .order_by("-created", "-id")
-    )
-    return [
-        Unanswered(id_, text, created, municipality, language, normalised, kinds[id_])
-        for id_, text, created, municipality, language, normalised in rows.iterator(chunk_size=5000)
-        if id_ in kinds
-    ]
+    marks = ", ".join(["%s"] * len(ids))
+    period = [selection.start, selection.end, *ids]
+    found: dict[int, list] = {}
+    kinds: dict[int, set[str]] = defaultdict(set)
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL.format(ids=marks), [*period, False, *period])
+        for row in cursor.fetchall():
+            (id_, text, created, municipality, conversation_language, *normalised) = row[:8]
+            kinds[id_] |= _kinds(row[8], row[9], row[10], row[11])
+            if id_ not in found:
+                found[id_] = [id_, text, created, municipality, conversation_language, *normalised]
+    rows = [row for row in found.values() if kinds[row[0]]]
+    # Messages the analyzer has not read yet (NULL through the outer join).
+    fresh = normalising.store((row[0], row[1], row[4]) for row in rows if row[6] is None)
+    result = []
+    for id_, text, created, municipality, _conversation_language, *normalised in rows:
+        if id_ in fresh:
+            done = fresh[id_]
+            normalised = [done.language, done.text, done.asks_for_person]
+        language, words, asks_for_person = normalised
+        if words and not asks_for_person:
+            result.append(
+                Unanswered(id_, text, _aware(created), municipality, language, words, kinds[id_])
+            )
+    result.sort(key=lambda m: (m.created, m.id), reverse=True)
+    return result
 
 
 def group_unanswered(selection: Selection) -> Listing:

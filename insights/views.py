@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chat.models import Message
 from faqbot.languages import LANGUAGE_CODES
 from faqbot.models import Municipality
+from insights import analytics as analytics_queries
 from insights import csv_export, dismissal, entry_editor, reports, rescoring, unanswered
 from insights.access import visible_municipalities
 from insights.filters import SelectionForm
@@ -67,7 +68,8 @@ def unanswered_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "insights/unanswered.html", context, status=400)
     selection = form.selection()
-    listing = unanswered.group_unanswered(selection)
+    with analytics_queries.reading():
+        listing = unanswered.group_unanswered(selection)
     page = Paginator(listing.groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
     unanswered.attach_rescores(list(page.object_list))
     names = {m.pk: m for m in selection.municipalities}
