@@ -237,6 +237,10 @@ class FaqEntryAdmin(SimpleHistoryAdmin):
         class RowForm(formset.form):  # type: ignore[name-defined,misc]
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, **kwargs)
+                # The admin's inline checkboxes have no label of their own (axe: label).
+                self.fields["published"].widget.attrs["aria-label"] = gettext(
+                    "Published: %(question)s"
+                ) % {"question": self.instance.question}
                 # A disabled field keeps its value whatever is posted.
                 if self.instance.pk and not scope.can_edit_entry(self.instance):
                     self.fields["published"].disabled = True

@@ -106,6 +106,10 @@ class EditTrial:
     build_seconds: float
 
     @property
+    def build_milliseconds(self) -> int:
+        return max(1, round(self.build_seconds * 1000))
+
+    @property
     def changed(self) -> bool:
         return (self.before.outcome, [c.key for c in self.before.candidates]) != (
             self.after.outcome,
