@@ -44,6 +44,11 @@ def _nice_top(value: float) -> float:
     return float(10 * magnitude)
 
 
+def count_text(value: float) -> str:
+    """An axis label for counts: 10, 2.5."""
+    return f"{value:g}"
+
+
 def _ticks_every(count: int) -> int:
     return max(1, -(-count // MAX_TICKS))
 
@@ -106,7 +111,7 @@ def _x_labels(labels: Sequence[str], x_of: Callable[[int], float]) -> SafeString
 
 
 def bar_chart(
-    title: str, desc: str, points: Sequence[Point], axis_text: Callable[[float], str] = str
+    title: str, desc: str, points: Sequence[Point], axis_text: Callable[[float], str] = count_text
 ) -> SafeString:
     top = _nice_top(max((p.value or 0 for p in points), default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
