@@ -11,9 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
-
-from chat.models import Message
 from faqbot import live_index
 from faqbot.intent import asks_for_person
 from insights.models import NormalisedMessage
@@ -57,18 +54,3 @@ def store(rows: Iterable[tuple[int, str, str]]) -> dict[int, Normalised]:
     # Two page views may normalise the same message at once; the first row stays.
     NormalisedMessage.objects.bulk_create(pending, ignore_conflicts=True)
     return done
-
-
-def missing(messages: QuerySet[Message]) -> QuerySet[Message]:
-    """The resident messages among these that have not been normalised yet."""
-    return messages.filter(sender=Message.Sender.RESIDENT, normalised__isnull=True)
-
-
-def normalise_missing(messages: QuerySet[Message]) -> int:
-    """Normalise and keep every not-yet-normalised resident message among these."""
-    rows = (
-        missing(messages)
-        .values_list("id", "text", "conversation__language")
-        .iterator(chunk_size=BATCH)
-    )
-    return len(store(rows))

@@ -243,3 +243,17 @@ def test_it_hides_a_group_marked_not_for_the_faq_and_shows_it_again(client, essi
     assert not DismissedGroup.objects.exists()
     groups = unanswered.group_unanswered(selection(karvia)).groups
     assert [g.count for g in groups if "kalastus" in g.representative.text] == [2]
+
+
+def test_it_normalises_ahead_of_time_with_a_command(history, karvia):
+    from django.core.management import call_command
+
+    with freeze_today():
+        call_command("normalise_messages", "--days", "400")
+    assert NormalisedMessage.objects.count() == 7  # every unanswered question of the fixture
+
+
+def freeze_today():
+    from unittest import mock
+
+    return mock.patch("django.utils.timezone.localdate", return_value=datetime.date(2026, 3, 10))
