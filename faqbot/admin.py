@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from faqbot import admin_views
+from faqbot.entry_history import last_version
 from faqbot.forms import FaqEntryAdminForm
 from faqbot.languages import LANGUAGE_CHOICES
 from faqbot.models import EditorProfile, FaqEntry, Municipality
@@ -387,10 +388,7 @@ class FaqEntryAdmin(SimpleHistoryAdmin):
         # forbidden (which would tell that it exists). A deleted entry's history is shown to
         # those who could see it when it was deleted.
         if self.get_object(request, object_id) is None:
-            try:
-                last = FaqEntry.history.filter(id=int(object_id)).first()
-            except ValueError:
-                last = None
+            last = last_version(object_id)
             if last is None or not scope_for(request.user).can_view(last.municipality_id):
                 raise Http404
         return super().history_view(request, object_id, extra_context)
@@ -403,11 +401,20 @@ class FaqEntryAdmin(SimpleHistoryAdmin):
         extra_context: dict | None = None,
     ) -> HttpResponse:
         # The library checks the old version; the entry as it is now must be the user's too,
-        # or restoring would carry another municipality's entry into theirs.
+        # or restoring would carry another municipality's entry into theirs. A deleted entry
+        # is restored by those who may add entries to its municipality.
+        scope = scope_for(request.user)
         current = self.get_object(request, object_id)
-        if current is None or not self.has_view_permission(request, current):
-            raise PermissionDenied
-        if request.method == "POST" and not self.has_change_permission(request, current):
+        if current is None:
+            last = last_version(object_id)
+            if last is None or last.history_type != "-" or not scope.can_view(last.municipality_id):
+                raise PermissionDenied
+            may_restore = self.has_add_permission(request) and scope.can_edit(last.municipality_id)
+        else:
+            if not self.has_view_permission(request, current):
+                raise PermissionDenied
+            may_restore = self.has_change_permission(request, current)
+        if request.method == "POST" and not may_restore:
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
@@ -422,6 +429,7 @@ class FaqEntryAdmin(SimpleHistoryAdmin):
 
         own = [
             path("try/", view(admin_views.try_question), name="faqbot_faqentry_try"),
+            path("deleted/", view(admin_views.deleted), name="faqbot_faqentry_deleted"),
             path("try-edit/", view(admin_views.try_edit), name="faqbot_faqentry_try_edit"),
             path(
                 "<path:object_id>/try-edit/",

@@ -21,13 +21,14 @@ from django.views.decorators.http import require_GET, require_POST
 from faqbot import import_preview
 from faqbot import try_question as trials
 from faqbot.answer_links import link_problems
+from faqbot.entry_history import deleted_entries
 from faqbot.faq_csv import write_csv
 from faqbot.faq_io import FaqImportError, export_faq
 from faqbot.forms import ImportForm, MarkdownPreviewForm, TryEditForm, TryQuestionForm
 from faqbot.languages import LANGUAGE_CHOICES, LANGUAGE_CODES
 from faqbot.permissions import scope_for
 from faqbot.rendering import render_markdown
-from faqbot.translation_groups import expected_languages, group_entries
+from faqbot.translation_groups import expected_languages, group_entries, translation_key
 
 if TYPE_CHECKING:
     from faqbot.admin import FaqEntryAdmin
@@ -242,6 +243,7 @@ def translations(request: HttpRequest, model_admin: FaqEntryAdmin, object_id: st
             "answer_html": render_markdown(by_language[code].answer) if code in by_language else "",
             "can_change": code in by_language
             and model_admin.has_change_permission(request, by_language[code]),
+            "new_key": translation_key(entry.key, code),
         }
         for code in languages
     ]
@@ -253,3 +255,15 @@ def translations(request: HttpRequest, model_admin: FaqEntryAdmin, object_id: st
         and scope_for(request.user).can_edit(entry.municipality_id),
     }
     return TemplateResponse(request, "admin/faqbot/faqentry/translations.html", context)
+
+
+@require_GET
+def deleted(request: HttpRequest, model_admin: FaqEntryAdmin) -> HttpResponse:
+    """Entries deleted and still gone, with links to their history, to restore them."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    context = {
+        **_context(model_admin, request, gettext("Deleted entries")),
+        "rows": deleted_entries(scope_for(request.user)),
+    }
+    return TemplateResponse(request, "admin/faqbot/faqentry/deleted.html", context)

@@ -72,6 +72,18 @@ class Problem:
         message = gettext(self.message)
         return message % self.params if self.params else message
 
+    def place(self) -> str:
+        """Where the problem is, in the active language (the subject is English)."""
+        kind, _, rest = self.subject.partition(" ")
+        name = self.key if self.key is not None else rest.strip("'")
+        if kind == "file":
+            return gettext("the file")
+        if kind == "line":
+            return gettext("line %(number)s") % {"number": rest}
+        if kind == "municipality" or kind.startswith("#"):
+            return gettext("municipality %(name)s") % {"name": name or kind}
+        return gettext("entry %(name)s") % {"name": name}
+
 
 @dataclass
 class ImportReport:

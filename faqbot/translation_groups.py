@@ -62,6 +62,12 @@ def group_entries(entry: FaqEntry) -> list[FaqEntry]:
     return sorted(members, key=lambda e: (_language_order(e.language), e.key))
 
 
+def translation_key(key: str, language: str) -> str:
+    """A suggested id for a translation: the entry's id with the language's suffix."""
+    stem = key[:-3] if key[-3:] in ("-fi", "-sv", "-en") else key
+    return f"{stem}-{language}"[:120]
+
+
 def link_problem(entries: Sequence[FaqEntry]) -> str | None:
     """Why these entries cannot become one group of translations, or None."""
     if len(entries) < 2:

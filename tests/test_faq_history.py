@@ -182,3 +182,51 @@ def test_it_keeps_alternatives_exactly(kaisa, faq):
     entry = faq["karvia-library"]
     edit(kaisa, entry, alternatives=json.dumps(["a", "b | c"]))
     assert entry.history.first().alternatives == ["a", "b | c"]
+
+
+def test_it_lists_deleted_entries_and_restores_one(kaisa, kaisa_user, faq):
+    entry = faq["karvia-library"]
+    pk = entry.pk
+    assert kaisa.post(f"{LIST}{pk}/delete/", {"post": "yes"}).status_code == 302
+    page = kaisa.get(f"{LIST}deleted/")
+    assert [row.id for row in page.context["rows"]] == [pk]
+    assert f"{LIST}{pk}/history/" in page.content.decode()
+
+    deletion = FaqEntry.history.filter(id=pk).first()
+    url = f"{LIST}{pk}/history/{deletion.history_id}/"
+    assert 'name="_save"' in kaisa.get(url).content.decode()
+    assert kaisa.post(url, change_form(deletion.instance)).status_code == 302
+    restored = FaqEntry.objects.get(pk=pk)
+    assert (restored.key, restored.answer) == (
+        "karvia-library",
+        "Kirjasto on auki **ma–pe 10–18**.",
+    )
+    assert restored.history.first().history_user == kaisa_user
+    assert kaisa.get(f"{LIST}deleted/").context["rows"] == []
+
+
+def test_it_keeps_other_municipalities_deleted_entries_out_of_sight(kaisa, paavo, faq):
+    entry = faq["pomarkku-library"]
+    pk = entry.pk
+    assert paavo.post(f"{LIST}{pk}/delete/", {"post": "yes"}).status_code == 302
+    assert kaisa.get(f"{LIST}deleted/").context["rows"] == []
+    deletion = FaqEntry.history.filter(id=pk).first()
+    url = f"{LIST}{pk}/history/{deletion.history_id}/"
+    assert kaisa.get(f"{LIST}{pk}/history/").status_code == 404
+    assert kaisa.get(url).status_code == 403
+    assert kaisa.post(url, change_form(deletion.instance)).status_code == 403
+    assert not FaqEntry.objects.filter(pk=pk).exists()
+    assert [row.id for row in paavo.get(f"{LIST}deleted/").context["rows"]] == [pk]
+
+
+def test_it_lets_readers_of_shared_entries_see_but_not_restore_them(kaisa, faq):
+    alice = logged_in(superuser())
+    entry = faq["waste"]
+    pk = entry.pk
+    alice.post(f"{LIST}{pk}/delete/", {"post": "yes"})
+    assert [row.id for row in kaisa.get(f"{LIST}deleted/").context["rows"]] == [pk]
+    deletion = FaqEntry.history.filter(id=pk).first()
+    url = f"{LIST}{pk}/history/{deletion.history_id}/"
+    assert 'name="_save"' not in kaisa.get(url).content.decode()
+    assert kaisa.post(url, change_form(deletion.instance)).status_code == 403
+    assert not FaqEntry.objects.filter(pk=pk).exists()

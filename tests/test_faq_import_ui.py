@@ -118,6 +118,7 @@ def test_it_lists_every_error_by_entry_and_field_and_writes_nothing(alice, faq):
     }
     page = response.content.decode()
     assert page.count('data-testid="error"') == 4
+    assert "bad-language" in page and "atlantis" in page
     assert APPLY not in page  # no apply button while anything is wrong
     assert not FaqEntry.objects.filter(key="fine").exists()
     # Even posting apply does not write it.

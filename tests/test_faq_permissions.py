@@ -235,7 +235,9 @@ def test_it_ignores_a_posted_published_flag_for_a_read_only_row(kaisa, faq):
     assert shared.published
 
 
-def test_it_computes_the_scope_once_per_request(kaisa, faq, django_assert_max_num_queries):
+def test_it_lists_an_editors_entries_in_a_bounded_number_of_queries(
+    kaisa, faq, django_assert_max_num_queries
+):
     # The list page for an editor: a fixed number of queries, whatever the number of rows.
     for i in range(30):
         FaqEntry.objects.create(
