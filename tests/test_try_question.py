@@ -198,3 +198,8 @@ def test_it_puts_the_panel_on_the_change_form(kaisa, faq, karvia):
     assert f'formaction="{LIST}{entry.pk}/try-edit/"' in page
     assert '<label for="id_try_text"' in page
     assert f'<option value="{karvia.pk}" selected>' in page
+
+
+def test_it_leaves_the_panel_off_a_read_only_form(kaisa, faq):
+    page = kaisa.get(f"{LIST}{faq['waste'].pk}/change/").content.decode()
+    assert "id_try_text" not in page
