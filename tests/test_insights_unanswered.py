@@ -197,7 +197,7 @@ def test_it_shows_messages_the_bot_answers_after_an_entry_is_created(client, ess
     assert results[history.messages["c3-q"].pk].faq_entry == entry
     page = client.get(response["Location"]).content.decode()
     assert 'data-testid="now-answered"' in page
-    assert "now answered" in page and "Miten haen rakennuslupaa?" in page
+    assert 'data-testid="message-now-answered"' in page and "Miten haen rakennuslupaa?" in page
 
 
 def test_it_checks_a_group_again_with_the_current_faq(client, essi, history, karvia, faq):
