@@ -137,11 +137,11 @@ def test_axe_finds_nothing_on_the_contact_form(page, live_server_url, axe):
     no_violations(axe, page, "contact request sent")
 
 
-@pytest.mark.parametrize("path", ["privacy", "accessibility"])
-def test_axe_finds_nothing_on_the_statement_pages(page, live_server_url, axe, path):
-    for lang in ("fi", "sv", "en"):
-        page.goto(f"{live_server_url}/{path}/karvia/?lang={lang}")
-        no_violations(axe, page, f"{path} {lang}")
+def test_axe_finds_nothing_on_the_statement_pages(page, live_server_url, axe):
+    for path in ("privacy", "accessibility"):
+        for lang in ("fi", "sv", "en"):
+            page.goto(f"{live_server_url}/{path}/karvia/?lang={lang}")
+            no_violations(axe, page, f"{path} {lang}")
 
 
 def test_it_works_with_the_keyboard_alone(page, live_server_url):
@@ -288,16 +288,19 @@ def assert_no_sideways_scrolling(page) -> None:
 LONG = "https://www.karvia.fi/" + "hyvin-pitka-osoite/" * 12 + " " + "Pitkäsanaisuus" * 12
 
 
-@pytest.mark.parametrize(
-    "viewport,scale",
-    [((360, 740), 1), ((320, 568), 1), ((320, 256), 4)],
-    ids=["360px", "320px", "1280px-at-400-percent"],
-)
-def test_it_fits_small_screens_and_zoom(browser, live_server_url, viewport, scale):
-    context = browser.new_context(
-        viewport={"width": viewport[0], "height": viewport[1]}, device_scale_factor=scale
-    )
-    page = context.new_page()
+def test_it_fits_small_screens_and_zoom(browser, live_server_url):
+    # A phone, the narrowest screen WCAG 1.4.10 asks for, and a 1280 x 1024 screen at 400 %.
+    for viewport, scale in (((360, 740), 1), ((320, 568), 1), ((320, 256), 4)):
+        context = browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]}, device_scale_factor=scale
+        )
+        try:
+            fits(context.new_page(), live_server_url, viewport)
+        finally:
+            context.close()
+
+
+def fits(page, live_server_url: str, viewport: tuple[int, int]) -> None:
     page.set_default_timeout(10_000)
     open_widget(page, f"{live_server_url}/demo/karvia/")
     # Below 480 px the panel is the whole screen.
@@ -306,7 +309,7 @@ def test_it_fits_small_screens_and_zoom(browser, live_server_url, viewport, scal
     ask(page, LONG)
     ask(page, "milloin kirjasto on auki")
     answer = page.locator('[data-testid="message"][data-sender="bot"] strong')
-    expect(answer).to_have_text("ma–pe 10–18")
+    expect(answer.last).to_have_text("ma–pe 10–18")
     assert_no_sideways_scrolling(page)
     # Everything is reachable: the composer and the answer's buttons.
     yes = page.get_by_test_id("helpful-yes").last
@@ -317,4 +320,3 @@ def test_it_fits_small_screens_and_zoom(browser, live_server_url, viewport, scal
     expect(page.locator(MESSAGES).filter(has_text="kiitos")).to_have_count(1)
     page.get_by_test_id("close").click()
     expect(page.get_by_test_id("panel")).to_be_hidden()
-    context.close()
