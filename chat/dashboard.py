@@ -1,7 +1,7 @@
 """The agent dashboard's pages: login, logout and the dashboard itself (issue 4).
 
 The dashboard is one page; everything live comes over the agent socket (/ws/agent/,
-docs/agents-design.md). These views only check who is asking and hand the page its
+docs/protocol.md). These views only check who is asking and hand the page its
 configuration and its strings, translated into the agent's language by LocaleMiddleware.
 """
 

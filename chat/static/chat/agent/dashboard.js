@@ -1,5 +1,5 @@
 /* Kuntachat agent dashboard: queue, offers, chats, contact requests over the agent socket.
-   Protocol: docs/agents-design.md ("Agent socket: /ws/agent/").
+   Protocol: docs/protocol.md ("Agent socket: /ws/agent/").
    The page gives two JSON blocks (json_script): #kc-strings, every UI string in the agent's
    language (chat/dashboard.py), and #kc-config. Nothing from a resident or an agent is ever
    inserted as HTML: text goes in through textContent, and only the server-sanitised `html`
