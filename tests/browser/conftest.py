@@ -140,6 +140,8 @@ class AgentSocket:
                 origin=base_url,
                 additional_headers={"Cookie": f"sessionid={client.cookies['sessionid'].value}"},
                 proxy=None,
+                # Closing waits this long for the server's close frame; the test is over.
+                close_timeout=1,
             )
         )
         self.hello = self.next("hello")

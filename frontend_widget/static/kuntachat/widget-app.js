@@ -487,9 +487,12 @@
         f.querySelector('#kc-c-form-err').textContent = '';
         const bad = f.querySelector('[aria-invalid=true]');
         if (!ok.every(Boolean)) { bad.focus(); return; }
-        extraFocus = true;
-        frame({type: 'contact_request', name: v('kc-c-name'), email, phone, message: v('kc-c-msg')});
+        // Not kept for later like messages: the form stays filled in for another try.
+        if (frame({type: 'contact_request', name: v('kc-c-name'), email, phone, message: v('kc-c-msg')})) extraFocus = true;
+        else f.querySelector('#kc-c-form-err').textContent = s.reconnecting;
       });
+      // The email-or-phone rule is part of both fields' description.
+      ['kc-c-email', 'kc-c-phone'].forEach((id) => f.querySelector('#' + id).setAttribute('aria-describedby', 'kc-c-reach ' + id + '-err'));
       return f;
     }
 
@@ -515,8 +518,8 @@
         const chosen = f.querySelector('input[type=radio]:checked');
         err.textContent = chosen ? '' : s.eScore;
         if (!chosen) { f.querySelector('input[type=radio]').focus(); return; }
-        extraFocus = true;
-        frame({type: 'rating', score: +chosen.value, comment: comment.value.trim()});
+        if (frame({type: 'rating', score: +chosen.value, comment: comment.value.trim()})) extraFocus = true;
+        else err.textContent = s.reconnecting;
       });
       return f;
     }
