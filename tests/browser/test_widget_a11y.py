@@ -303,8 +303,10 @@ def test_it_fits_small_screens_and_zoom(browser, live_server_url):
 def fits(page, live_server_url: str, viewport: tuple[int, int]) -> None:
     page.set_default_timeout(10_000)
     open_widget(page, f"{live_server_url}/demo/karvia/")
-    # Below 480 px the panel is the whole screen.
-    box = page.get_by_test_id("panel").bounding_box()
+    # Below 480 px the panel is the whole screen (once it has slid in).
+    panel = page.get_by_test_id("panel")
+    panel.evaluate("p => Promise.all(p.getAnimations().map((a) => a.finished))")
+    box = panel.bounding_box()
     assert box == {"x": 0, "y": 0, "width": viewport[0], "height": viewport[1]}
     ask(page, LONG)
     ask(page, "milloin kirjasto on auki")
