@@ -181,19 +181,9 @@ class ResidentConsumer(AsyncWebsocketConsumer):
         if not self.frame_limit.allow():
             await self.refuse_frame("rate_limited")
             return
-        if text_data is None:
-            await self.refuse_frame("binary_not_supported")
-            return
-        if len(text_data.encode()) > settings.CHAT_MAX_FRAME_BYTES:
-            await self.refuse_frame("frame_too_large")
-            return
-        try:
-            frame = json.loads(text_data)
-        except ValueError:
-            await self.refuse_frame("malformed_json")
-            return
-        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            await self.refuse_frame("malformed_frame")
+        frame = protocol.decode_frame(text_data)
+        if isinstance(frame, protocol.FrameError):
+            await self.refuse_frame(frame.code)
             return
         handler = {
             "message": self.on_message,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -257,3 +258,21 @@ def parse_rating(frame: dict[str, Any]) -> RatingFrame | FrameError:
     if comment is None:
         return FrameError("invalid_rating")
     return RatingFrame(score=score, comment=comment)
+
+
+def decode_frame(text_data: str | None) -> dict[str, Any] | FrameError:
+    """A client's frame as a JSON object with a string "type", or why it is refused.
+
+    Both sockets, resident and agent, take frames in this one shape.
+    """
+    if text_data is None:
+        return FrameError("binary_not_supported")
+    if len(text_data.encode()) > settings.CHAT_MAX_FRAME_BYTES:
+        return FrameError("frame_too_large")
+    try:
+        frame = json.loads(text_data)
+    except ValueError:
+        return FrameError("malformed_json")
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        return FrameError("malformed_frame")
+    return frame
