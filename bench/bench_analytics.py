@@ -9,8 +9,8 @@ filled), migrates it, loads the demo municipalities and FAQ, and generates a yea
 conversations (about ten messages each: 1,000,000 messages at the default) with COPY.
 Then it renders each insights page through Django's test client, logged in as a
 superuser, three times, and reports the slowest and the median. Target: under 1 s a page.
-The unanswered list is timed cold too: its first view normalises every unanswered message
-of the year with the analyzer (later views read the stored results).
+A bulk load bypasses the chat, which records unanswered messages and normalises them as
+they happen: the benchmark catches up on both after loading and reports how long that took.
 
     BENCH_DATABASE_ADMIN_URL  where to create the database (default: the test role's
                               postgres://kuntachat:kuntachat@127.0.0.1:5432/postgres)
@@ -203,7 +203,8 @@ def generate(conversations: int, seed: int = 6) -> None:
             seq += 1
             clock += datetime.timedelta(seconds=rng.randint(5, 90))
             message_rows.append((
-                conversation_id, seq,  # noqa: B023 - called within this iteration only sender, text, "", "", False, agent, entry, confidence,
+                conversation_id, seq,  # noqa: B023 - called within this iteration only
+                sender, text, "", "", False, agent, entry, confidence,
                 "[]", json.dumps(suggestions or []), clock,
             ))  # fmt: skip
             return seq
@@ -339,17 +340,28 @@ def main() -> None:
     django.setup()
     from django.contrib.auth.models import User
     from django.core.management import call_command
+    from django.db import connection
     from django.test import Client
 
     from chat.models import Message
     from faqbot import live_index
-    from insights.models import NormalisedMessage
+    from insights import unanswered_log
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"migrated in {time.perf_counter() - started:.1f} s")
     if fill:
         generate(args.conversations)
+        # The chat records unanswered messages and reads them with the analyzer as it goes
+        # (insights.unanswered_log, insights.normalising); a bulk load has to catch up.
+        started = time.perf_counter()
+        recorded = unanswered_log.rebuild()
+        print(f"recorded {recorded:,} unanswered messages in {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        call_command("normalise_messages", days=400)
+        print(f"normalised them in {time.perf_counter() - started:.1f} s")
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE insights_unansweredmessage, insights_normalisedmessage")
     else:
         print("reusing the filled database (--reuse)")
     print(f"{Message.objects.count():,} messages in the database")
@@ -377,13 +389,6 @@ def main() -> None:
         ("unanswered, Karvia, a year", "/insights/unanswered/", {**year, **one}),
         ("unanswered, all, 30 days", "/insights/unanswered/", month),
     ]
-    cold = NormalisedMessage.objects.count() == 0
-    started = time.perf_counter()
-    client.get("/insights/unanswered/", year)
-    first = time.perf_counter() - started
-    label = "cold (normalising the year's unanswered messages)" if cold else "first view"
-    print(f"unanswered, all, a year, {label}: {first:.2f} s; "
-          f"{NormalisedMessage.objects.count():,} messages normalised")  # fmt: skip
     print(f"\n{'page':34} {'median':>8} {'slowest':>8}")
     worst = 0.0
     for name, url, params in pages:

@@ -20,6 +20,7 @@ from faqbot import live_index
 from faqbot.matching import Decision
 from faqbot.models import FaqEntry
 from faqbot.rendering import render_markdown
+from insights import normalising, unanswered_log
 
 
 async def reply_to_resident(conversation: Conversation, text: str) -> Message | None:
@@ -27,7 +28,10 @@ async def reply_to_resident(conversation: Conversation, text: str) -> Message | 
     decision, _index = await live_index.decide(
         text, conversation.municipality.slug, conversation.language
     )
-    return await database_sync_to_async(store_bot_reply)(conversation, decision)
+    message = await database_sync_to_async(store_bot_reply)(conversation, decision)
+    if message is not None and message.faq_entry_id is None:
+        await normalising.read_ahead(message, text, conversation.language)
+    return message
 
 
 def _visible_entries(conversation: Conversation) -> QuerySet[FaqEntry]:
@@ -53,6 +57,8 @@ def answer_chosen_entry(
         resident, created = append_message(
             conversation.pk, Message.Sender.RESIDENT, entry.question, client_id=client_id
         )
+        if created:
+            unanswered_log.resident_wrote(resident)
         if not created or not _with_bot(conversation.pk):
             return resident
         message, _created = append_message(
@@ -112,6 +118,7 @@ def store_bot_reply(conversation: Conversation, decision: Decision) -> Message |
                     confidence=confidence,
                     candidates=candidates,
                 )
+                unanswered_log.record_reply(message)
                 return message
         if decision.outcome == "suggest":
             suggestions = _suggestions(conversation, decision)
@@ -127,6 +134,7 @@ def store_bot_reply(conversation: Conversation, decision: Decision) -> Message |
                     candidates=candidates,
                     suggestions=suggestions,
                 )
+                unanswered_log.record_reply(message)
                 return message
         # A hand-off, or an answer or suggestions whose entries were unpublished after the
         # index was built: nothing reliable is left to say.
@@ -141,6 +149,7 @@ def store_bot_reply(conversation: Conversation, decision: Decision) -> Message |
             confidence=confidence,
             candidates=candidates,
         )
+        unanswered_log.record_reply(message)
         request_handoff(conversation.pk, reason)
     return message
 

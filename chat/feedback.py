@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from chat.models import Feedback, Message
+from insights import unanswered_log
 
 
 def record_feedback(conversation_id: int, seq: int, helpful: bool) -> Feedback | None:
@@ -16,9 +19,11 @@ def record_feedback(conversation_id: int, seq: int, helpful: bool) -> Feedback |
     ).first()
     if message is None:
         return None
-    feedback, _created = Feedback.objects.update_or_create(
-        message=message, defaults={"helpful": helpful}
-    )
+    with transaction.atomic():
+        feedback, _created = Feedback.objects.update_or_create(
+            message=message, defaults={"helpful": helpful}
+        )
+        unanswered_log.record_feedback(feedback)
     return feedback
 
 

@@ -42,6 +42,41 @@ class NormalisedMessage(models.Model):
         return self.text
 
 
+class UnansweredMessage(models.Model):
+    """A resident message the bot could not answer, recorded as it happens.
+
+    Kept up to date by insights.unanswered_log as the bot replies, the resident picks a
+    suggestion and gives feedback, so that the unanswered list reads a period with one
+    index range scan. Finding them from the messages themselves means joining every bot
+    reply of the period with its neighbours: 1.5 s for a year of six municipalities.
+    `unanswered_log.rebuild` derives the same rows from the messages, for data written
+    before this table or by other means.
+    """
+
+    message = models.OneToOneField(
+        Message, primary_key=True, on_delete=models.CASCADE, related_name="unanswered"
+    )
+    # The conversation's municipality and start: the page's period and municipality are
+    # the conversation's, as on the analytics page.
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    started = models.DateTimeField(_("conversation started"))
+    handed_off = models.BooleanField(_("handed off"), default=False)
+    suggested = models.BooleanField(_("suggestions not chosen"), default=False)
+    not_helpful = models.BooleanField(_("marked not helpful"), default=False)
+
+    class Meta:
+        verbose_name = _("unanswered message")
+        verbose_name_plural = _("unanswered messages")
+        indexes = [
+            models.Index(fields=["municipality", "started"], name="insights_unanswered_period")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.message_id)
+
+
 class DismissedGroup(models.Model):
     """A group of unanswered questions an admin marked as not for the FAQ.
 

@@ -11,12 +11,16 @@ messages with no content word ("hei", "?") are left out: no FAQ entry answers th
 
 A conversation belongs to the period and municipality it began in, as on the analytics
 page. Groups are formed per municipality and language (an entry has one of each).
+
+The chat records these messages as they happen (insights.unanswered_log) and reads them
+with the analyzer (insights.normalising). A page counts them per normalised text in SQL,
+groups the distinct texts (insights.grouping) and loads the messages themselves only for
+the groups it shows: a year of six municipalities is some 50,000 messages.
 """
 
 from __future__ import annotations
 
 import datetime
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -32,6 +36,7 @@ from insights.models import DismissedGroup, NormalisedMessage, Rescore
 HANDED_OFF = "handed_off"
 SUGGESTED = "suggested"
 NOT_HELPFUL = "not_helpful"
+KINDS = (HANDED_OFF, SUGGESTED, NOT_HELPFUL)  # the flag columns of UnansweredMessage
 # Messages shown under a group, and carried into a new entry's alternatives.
 SAMPLE_SIZE = 10
 # Phrasings of a group (one message per normalised text, newest first) that re-scoring
@@ -55,16 +60,19 @@ class Unanswered:
 class Group:
     municipality_id: int
     language: str
-    representative: Unanswered
-    messages: list[Unanswered]  # newest first
+    normalised_texts: tuple[str, ...]  # the leader's first
+    count: int
     kinds: Counter[str]
-    normalised_texts: tuple[str, ...]
+    # The newest message reading as the leader's text: the group's name and key.
+    representative_id: int
+    # Loaded for the groups a page shows (attach_messages), newest first.
+    messages: list[Unanswered] = field(default_factory=list)
     rescores: dict[int, Rescore] = field(default_factory=dict)
     municipality: Municipality | None = None  # filled in for the page
 
     @property
-    def count(self) -> int:
-        return len(self.messages)
+    def representative(self) -> Unanswered:
+        return next(m for m in self.messages if m.id == self.representative_id)
 
     @property
     def sample(self) -> list[Unanswered]:
@@ -89,13 +97,14 @@ class Group:
 
     @property
     def key(self) -> str:
-        return f"g{self.representative.id}"
+        return f"g{self.representative_id}"
 
     @property
     def editor_ids(self) -> str:
         """The representative, then the other phrasings: a new entry's question and
         alternatives."""
-        ids, seen = [self.representative.id], {self.representative.text.casefold()}
+        representative = self.representative
+        ids, seen = [representative.id], {representative.text.casefold()}
         for message in self.messages:
             if len(ids) > MAX_ALTERNATIVES:
                 break
@@ -117,50 +126,37 @@ class Listing:
     messages: int  # unanswered messages in all (dismissed ones included)
 
 
-# One pass in SQL over the bot's replies of the period, each joined with the resident
-# message it answered (the one just before it: the bot replies to each message at once, and
-# nothing else is written into a conversation while it is with the bot), the resident's
-# next message and the stored normalised text. Two branches: replies without an entry
-# (hand-offs and suggestions, which a partial index finds: insights/migrations/0003) and
-# replies marked not helpful (found from the verdicts). Plain SQL, because the ORM can
-# join a message to its neighbour only through correlated subqueries, which took seconds
-# over a year.
-_COLUMNS = """
-    q.id, q.text, q.created, c.municipality_id, c.language,
-    nm.language, nm.text, nm.asks_for_person, b.faq_entry_id, b.suggestions, nx.text
+_PERIOD = "u.municipality_id IN ({ids}) AND u.started >= %s AND u.started < %s"
+# The period's recorded messages that the analyzer has not read yet.
+_UNREAD_SQL = f"""
+    SELECT q.id, q.text, c.language FROM insights_unansweredmessage u
+    JOIN chat_message q ON q.id = u.message_id
+    JOIN chat_conversation c ON c.id = q.conversation_id
+    WHERE {_PERIOD} AND NOT EXISTS (
+        SELECT 1 FROM insights_normalisedmessage nm WHERE nm.message_id = u.message_id)
 """
-_JOINS = """
-    JOIN chat_conversation c ON c.id = b.conversation_id
-    JOIN chat_message q ON q.conversation_id = b.conversation_id AND q.seq = b.seq - 1
-        AND q.sender = 'resident'
-    LEFT JOIN chat_message nx ON nx.conversation_id = b.conversation_id
-        AND nx.seq = b.seq + 1 AND nx.sender = 'resident'
-    LEFT JOIN insights_normalisedmessage nm ON nm.message_id = q.id
+# How many messages read as each normalised text, of which kinds, and the newest of them.
+# Only questions for the FAQ: some content word, and no request for a person.
+_TEXTS_SQL = f"""
+    SELECT u.municipality_id, nm.language, nm.text, COUNT(*),
+        SUM(CASE WHEN u.handed_off THEN 1 ELSE 0 END),
+        SUM(CASE WHEN u.suggested THEN 1 ELSE 0 END),
+        SUM(CASE WHEN u.not_helpful THEN 1 ELSE 0 END),
+        MAX(u.message_id)
+    FROM insights_unansweredmessage u
+    JOIN insights_normalisedmessage nm ON nm.message_id = u.message_id
+    WHERE {_PERIOD} AND nm.text <> '' AND NOT nm.asks_for_person
+    GROUP BY u.municipality_id, nm.language, nm.text
 """
-_PERIOD = "c.created >= %s AND c.created < %s AND c.municipality_id IN ({ids})"
-_SQL = f"""
-    SELECT {_COLUMNS}, NULL FROM chat_message b {_JOINS}
-    WHERE b.sender = 'bot' AND b.faq_entry_id IS NULL AND {_PERIOD}
-    UNION ALL
-    SELECT {_COLUMNS}, f.helpful FROM chat_feedback f
-    JOIN chat_message b ON b.id = f.message_id {_JOINS}
-    WHERE f.helpful = %s AND b.sender = 'bot' AND {_PERIOD}
+_MESSAGES_SQL = f"""
+    SELECT q.id, q.text, q.created, u.municipality_id, nm.language, nm.text,
+        u.handed_off, u.suggested, u.not_helpful
+    FROM insights_unansweredmessage u
+    JOIN insights_normalisedmessage nm ON nm.message_id = u.message_id
+    JOIN chat_message q ON q.id = u.message_id
+    WHERE {_PERIOD} AND nm.text <> '' AND NOT nm.asks_for_person {{texts}}
+    ORDER BY q.created DESC, q.id DESC
 """
-
-
-def _kinds(
-    entry_id: int | None, offered: object, next_text: str | None, helpful: object
-) -> set[str]:
-    kinds = set()
-    if helpful is not None and not helpful:
-        kinds.add(NOT_HELPFUL)
-    if entry_id is None:
-        suggestions = json.loads(offered) if isinstance(offered, str) else offered or []
-        if not suggestions:
-            kinds.add(HANDED_OFF)
-        elif next_text not in {s.get("question") for s in suggestions}:
-            kinds.add(SUGGESTED)
-    return kinds
 
 
 def _aware(value: datetime.datetime | str) -> datetime.datetime:
@@ -172,57 +168,89 @@ def _aware(value: datetime.datetime | str) -> datetime.datetime:
     return value if timezone.is_aware(value) else value.replace(tzinfo=datetime.UTC)
 
 
+def _period(selection: Selection) -> tuple[str, list[object]]:
+    ids = selection.municipality_ids
+    return ", ".join(["%s"] * len(ids)), [*ids, selection.start, selection.end]
+
+
+def _read_unread(selection: Selection) -> None:
+    """Normalise what the chat did not (messages from before it did, or bulk loads)."""
+    marks, params = _period(selection)
+    with connection.cursor() as cursor:
+        cursor.execute(_UNREAD_SQL.format(ids=marks), params)
+        unread = cursor.fetchall()
+    normalising.store(unread)
+
+
+def _messages(selection: Selection, texts: list[str] | None = None) -> list[Unanswered]:
+    marks, params = _period(selection)
+    only = ""
+    if texts is not None:
+        only = f"AND nm.text IN ({', '.join(['%s'] * len(texts))})"
+        params = [*params, *texts]
+    with connection.cursor() as cursor:
+        cursor.execute(_MESSAGES_SQL.format(ids=marks, texts=only), params)
+        rows = cursor.fetchall()
+    return [
+        Unanswered(
+            id_,
+            text,
+            _aware(created),
+            municipality,
+            language,
+            normalised,
+            {kind for kind, on in zip(KINDS, flags, strict=True) if on},
+        )
+        for id_, text, created, municipality, language, normalised, *flags in rows
+    ]
+
+
 def unanswered_messages(selection: Selection) -> list[Unanswered]:
     """Every unanswered resident message of the selection, normalised, newest first."""
-    ids = selection.municipality_ids
-    if not ids:
+    if not selection.municipality_ids:
         return []
-    marks = ", ".join(["%s"] * len(ids))
-    period = [selection.start, selection.end, *ids]
-    found: dict[int, list] = {}
-    kinds: dict[int, set[str]] = defaultdict(set)
+    _read_unread(selection)
+    return _messages(selection)
+
+
+@dataclass(frozen=True)
+class _Text:
+    count: int
+    kinds: Counter[str]
+    newest: int  # message id
+
+
+def _texts(selection: Selection) -> dict[tuple[int, str], dict[str, _Text]]:
+    """Per municipality and language: each normalised text's count, kinds and newest."""
+    marks, params = _period(selection)
+    partitions: dict[tuple[int, str], dict[str, _Text]] = defaultdict(dict)
     with connection.cursor() as cursor:
-        cursor.execute(_SQL.format(ids=marks), [*period, False, *period])
-        for row in cursor.fetchall():
-            (id_, text, created, municipality, conversation_language, *normalised) = row[:8]
-            kinds[id_] |= _kinds(row[8], row[9], row[10], row[11])
-            if id_ not in found:
-                found[id_] = [id_, text, created, municipality, conversation_language, *normalised]
-    rows = [row for row in found.values() if kinds[row[0]]]
-    # Messages the analyzer has not read yet (NULL through the outer join).
-    fresh = normalising.store((row[0], row[1], row[4]) for row in rows if row[6] is None)
-    result = []
-    for id_, text, created, municipality, _conversation_language, *normalised in rows:
-        if id_ in fresh:
-            done = fresh[id_]
-            normalised = [done.language, done.text, done.asks_for_person]
-        language, words, asks_for_person = normalised
-        if words and not asks_for_person:
-            result.append(
-                Unanswered(id_, text, _aware(created), municipality, language, words, kinds[id_])
-            )
-    result.sort(key=lambda m: (m.created, m.id), reverse=True)
-    return result
+        cursor.execute(_TEXTS_SQL.format(ids=marks), params)
+        for municipality, language, text, count, *kinds, newest in cursor.fetchall():
+            counts = Counter({k: int(n) for k, n in zip(KINDS, kinds, strict=True) if n})
+            partitions[(municipality, language)][text] = _Text(int(count), counts, newest)
+    return partitions
 
 
 def group_unanswered(selection: Selection) -> Listing:
-    """The selection's unanswered messages in groups of similar ones, most frequent first."""
-    messages = unanswered_messages(selection)
-    partitions: dict[tuple[int, str], list[Unanswered]] = defaultdict(list)
-    for message in messages:
-        partitions[(message.municipality_id, message.language)].append(message)
+    """The selection's unanswered messages in groups of similar ones, most frequent first.
+
+    The groups come without their messages: attach_messages loads them for those shown.
+    """
+    if not selection.municipality_ids:
+        return Listing([], 0, 0, 0)
+    _read_unread(selection)
+    partitions = _texts(selection)
     dismissed: dict[tuple[int, str], list[str]] = defaultdict(list)
     for municipality_id, language, text in DismissedGroup.objects.filter(
         municipality_id__in=selection.municipality_ids
     ).values_list("municipality_id", "language", "normalised_text"):
         dismissed[(municipality_id, language)].append(text)
     groups: list[Group] = []
-    hidden = ungrouped = 0
-    for (municipality_id, language), members in partitions.items():
-        by_text: dict[str, list[Unanswered]] = defaultdict(list)
-        for message in members:
-            by_text[message.normalised].append(message)
-        result = grouping.group_texts({text: len(found) for text, found in by_text.items()})
+    hidden = ungrouped = total = 0
+    for (municipality_id, language), texts in partitions.items():
+        total += sum(found.count for found in texts.values())
+        result = grouping.group_texts({text: found.count for text, found in texts.items()})
         ungrouped += result.ungrouped_messages
         hide = grouping.similar_to_any(
             [g.representative for g in result.groups], dismissed[(municipality_id, language)]
@@ -231,26 +259,41 @@ def group_unanswered(selection: Selection) -> Listing:
             if is_hidden:
                 hidden += 1
                 continue
-            group_messages = sorted(
-                (m for text in text_group.texts for m in by_text[text]),
-                key=lambda m: (m.created, m.id),
-                reverse=True,
-            )
             kinds: Counter[str] = Counter()
-            for message in group_messages:
-                kinds.update(message.kinds)
+            for text in text_group.texts:
+                kinds.update(texts[text].kinds)
             groups.append(
                 Group(
                     municipality_id,
                     language,
-                    by_text[text_group.representative][0],
-                    group_messages,
-                    kinds,
                     text_group.texts,
+                    text_group.count,
+                    kinds,
+                    texts[text_group.representative].newest,
                 )
             )
-    groups.sort(key=lambda g: (-g.count, -g.representative.created.timestamp()))
-    return Listing(groups, hidden, ungrouped, len(messages))
+    groups.sort(key=lambda g: (-g.count, -g.representative_id))
+    return Listing(groups, hidden, ungrouped, total)
+
+
+def attach_messages(groups: list[Group], selection: Selection) -> None:
+    """Load the messages of these groups (a page's), in one query."""
+    texts = sorted({text for group in groups for text in group.normalised_texts})
+    if not texts:
+        return
+    found: dict[tuple[int, str, str], list[Unanswered]] = defaultdict(list)
+    for message in _messages(selection, texts):
+        found[(message.municipality_id, message.language, message.normalised)].append(message)
+    for group in groups:
+        group.messages = sorted(
+            (
+                message
+                for text in group.normalised_texts
+                for message in found[(group.municipality_id, group.language, text)]
+            ),
+            key=lambda m: (m.created, m.id),
+            reverse=True,
+        )
 
 
 def attach_rescores(groups: list[Group]) -> None:

@@ -70,8 +70,10 @@ def unanswered_list(request: HttpRequest) -> HttpResponse:
     selection = form.selection()
     with analytics_queries.reading():
         listing = unanswered.group_unanswered(selection)
-    page = Paginator(listing.groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
-    unanswered.attach_rescores(list(page.object_list))
+        page = Paginator(listing.groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+        shown = list(page.object_list)
+        unanswered.attach_messages(shown, selection)
+    unanswered.attach_rescores(shown)
     names = {m.pk: m for m in selection.municipalities}
     for group in page.object_list:
         group.municipality = names.get(group.municipality_id)

@@ -31,6 +31,7 @@ import pytest
 
 from chat.models import AgentProfile, ContactRequest, Conversation, Feedback, Message, Rating
 from faqbot.models import FaqEntry, Municipality
+from insights import unanswered_log
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 PERIOD = {"start": "2026-03-02", "end": "2026-03-04"}
@@ -82,6 +83,9 @@ class History:
         conversation.last_seq = seq
         Conversation.objects.filter(pk=conversation.pk).update(last_seq=seq)
         self.messages[name] = message
+        if sender == "bot":
+            # As chat.bot_reply records each reply.
+            unanswered_log.record_reply(message)
         return message
 
     def handed_off(
@@ -112,7 +116,7 @@ class History:
             f"{name}-bot", c, "bot", entry.answer, start, faq_entry=entry, confidence=0.9
         )
         if helpful is not None:
-            Feedback.objects.create(message=answer, helpful=helpful)
+            unanswered_log.record_feedback(Feedback.objects.create(message=answer, helpful=helpful))
         return c
 
 

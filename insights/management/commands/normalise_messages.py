@@ -1,8 +1,9 @@
 """Read the unanswered messages of a period with the analyzer ahead of time.
 
-The unanswered-questions page does this on first use, which for a year of a busy service
-takes seconds (about 50,000 messages, a millisecond or less each); run this after an
-import, or nightly, so that no admin waits for it.
+The chat reads each unanswered message as it happens; messages from before that, or
+loaded around the chat, are read by the unanswered-questions page on first use, which for
+a year of a busy service takes seconds (about 50,000 messages, a millisecond or less
+each). Run this after such an import (and `rebuild_unanswered`) so that no admin waits.
 """
 
 from __future__ import annotations
