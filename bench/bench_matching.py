@@ -8,6 +8,8 @@ It measures (a) the dev FAQ with its labelled questions' texts as messages, and 
 synthetic FAQ of --entries entries (bench/synthetic_faq.py) with synthetic messages.
 Targets on a 2-core machine: p99 <= 10 ms per message at 5,000 entries, index build <= 5 s.
 Every message is decided once, after one warm-up message, as residents type distinct texts.
+The index is built twice: first embedding every text with the sentence model, then as a
+server builds it, with the vectors it keeps (faqbot.sentence_store).
 """
 
 from __future__ import annotations
@@ -63,13 +65,21 @@ def measure(
     plain: bool = False,
     show_texts: bool = True,
 ) -> dict:
-    started = time.perf_counter()
-    if plain:
-        index = FaqIndex(docs, analyzer=live_index.analyzer())
-    else:
-        # As the server builds it (live_index), garbage collection kept out of the way.
-        index = live_index.build_index(docs)
-    build_s = time.perf_counter() - started
+    def build() -> tuple[FaqIndex, float]:
+        started = time.perf_counter()
+        if plain:
+            built = FaqIndex(docs, analyzer=live_index.analyzer())
+        else:
+            # As the server builds it (live_index), garbage collection kept out of the way.
+            built = live_index.build_index(docs)
+        return built, time.perf_counter() - started
+
+    # The first build embeds every phrasing and answer (faqbot.sentences); a server keeps
+    # the vectors in the database (faqbot.sentence_store) and embeds only new texts, so
+    # every later build, in any process, is like the second one here.
+    _index, cold_s = build()
+    del _index
+    index, build_s = build()
     index.decide("kirjasto", messages[0][1], "fi")  # the first call's lazy loads
     profiler = cProfile.Profile() if profile else None
     timings = []
@@ -91,6 +101,7 @@ def measure(
         "entries": len(docs),
         "messages": len(messages),
         "build_s": round(build_s, 3),
+        "build_embedding_everything_s": round(cold_s, 3),
         "p50_ms": round(percentile(timings, 0.50), 2),
         "p99_ms": round(percentile(timings, 0.99), 2),
         "max_ms": round(max(timings), 2),

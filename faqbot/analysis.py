@@ -20,6 +20,7 @@ from spacy.lang.sv.stop_words import STOP_WORDS as SV_STOP_WORDS
 from faqbot.bilingual import FILES, Dictionary
 from faqbot.finnish import FinnishMorphology
 from faqbot.folding import fold, words
+from faqbot.sentences import default_encoder
 
 STOP_WORDS = {
     "fi": frozenset(fold(w) for w in FI_STOP_WORDS),
@@ -62,6 +63,7 @@ class Analyzer:
         self._stemmers = {lang: Stemmer.Stemmer(name) for lang, name in STEMMER_NAMES.items()}
         self._stem_lock = threading.Lock()
         self.dictionaries = {lang: Dictionary(name) for lang, name in FILES.items()}
+        self.sentences = default_encoder()
         self._stem_index: dict[str, dict[str, list[str]]] = {}
         self._index_lock = threading.Lock()
 

@@ -16,10 +16,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from faqbot import matching
+from faqbot import matching, sentence_store, sentences
 from faqbot.analysis import Analyzer
 from faqbot.matching import Decision, FaqDoc, FaqIndex, Thresholds
 from faqbot.models import FaqEntry, FaqRevision, Municipality
@@ -44,6 +45,8 @@ class FaqContent:
 
     docs: list[FaqDoc]
     thresholds: dict[str, Thresholds] = field(default_factory=dict)
+    # Stored sentence vectors of the texts this process has not embedded yet.
+    sentence_vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ def warm_up() -> None:
         tools.detect_language("where is the library", "fi")
         tools.translate_to_finnish("library", "en")
         tools.translate_to_finnish("biblioteket", "sv")
+        tools.sentences.query("kirjasto")
         FaqIndex([], analyzer=tools).decide("kirjasto", "", "fi")
         _out_of_the_collectors_way()
     except Exception:
@@ -116,7 +120,16 @@ def load_content() -> FaqContent:
             "slug", "answer_threshold", "suggest_threshold"
         )
     }
-    return FaqContent(docs, thresholds)
+    stored = sentence_store.load(sentences.default_encoder().missing(matching.passages(docs)))
+    return FaqContent(docs, thresholds, stored)
+
+
+def keep_new_vectors(content: FaqContent) -> None:
+    """Store the sentence vectors a build computed, for the other processes and later."""
+    new = sentences.default_encoder().take_new()
+    if new:
+        sentence_store.save(new)
+        sentence_store.prune(matching.passages(content.docs))
 
 
 def _out_of_the_collectors_way() -> None:
@@ -150,6 +163,7 @@ def _build_snapshot(revision: int, content: FaqContent) -> _Snapshot:
     with _build_lock:
         snapshot = _cached_snapshot(revision)
         if snapshot is None:
+            sentences.default_encoder().preload(content.sentence_vectors)
             snapshot = _Snapshot(revision, build_index(content.docs), content.thresholds)
             _store(snapshot)
         return snapshot
@@ -172,7 +186,9 @@ def current_index() -> FaqIndex:
     revision = FaqRevision.current()
     snapshot = _cached_snapshot(revision)
     if snapshot is None:
-        snapshot = _build_snapshot(revision, load_content())
+        content = load_content()
+        snapshot = _build_snapshot(revision, content)
+        keep_new_vectors(content)
     return snapshot.index
 
 
@@ -191,6 +207,7 @@ async def decide(
         snapshot = await loop.run_in_executor(
             matcher_executor(), _build_snapshot, revision, content
         )
+        await database_sync_to_async(keep_new_vectors)(content)
     if thresholds is None:
         thresholds = snapshot.thresholds.get(municipality) or effective_thresholds(None, None)
     decision = await loop.run_in_executor(

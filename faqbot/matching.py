@@ -56,6 +56,12 @@ SIMILAR_COUNT = 5
 # How much rare vocabulary a Swedish or English entry's translation must share with a
 # Finnish entry to be taken for its translation (in idf units, about two rare words).
 TRANSLATION_MIN_WEIGHT = 5.0
+# Or the Finnish entry whose answer means the most like its answer: at least this alike
+# (cosine), and by this much more than the next.
+TRANSLATION_MIN_SENTENCE = 0.8
+TRANSLATION_MARGIN = 0.01
+# The start of an answer is what its meaning is read from.
+ANSWER_SENTENCE_CHARS = 1000
 TYPO_MIN_LENGTH = 4
 TYPO_CUTOFF = 80
 TYPO_CUTOFF_KNOWN = 88
@@ -70,13 +76,24 @@ RANKING_FEATURES = (
     "bias", "best_phrase", "message_cover", "phrase_cover", "coverage", "answer",
     "local", "fuzzy", "matched_share", "missing", "rarest_matched", "meaning",
     "cross_language", "page_language", "cross_coverage", "native_missing",
+    "sentence", "sentence_lead", "answer_sentence",
 )  # fmt: skip
 
 
 MAX_MARGIN = 5.0
 
 
-LANGUAGE_FEATURES = RANKING_FEATURES[RANKING_FEATURES.index("cross_language") :]
+# Features that only `rank` can set: it knows the message's languages and every entry's
+# sentence similarity.
+LATE_FEATURES = RANKING_FEATURES[RANKING_FEATURES.index("cross_language") :]
+# Sentence similarities (cosines of e5 embeddings) fall between about 0.7 and 0.95; the
+# features are centred and scaled to the range of the others.
+SENTENCE_CENTRE = 0.8
+SENTENCE_SCALE = 10.0
+# Entries whose phrasings mean the most like the message are scored even when they share
+# no word with it (a paraphrase, another language).
+PRESELECT_SENTENCE = 8
+PRESELECT_SENTENCE_OTHERS = 3
 
 
 def confidence_features(
@@ -86,12 +103,16 @@ def confidence_features(
     content_words: int,
     elsewhere: bool,
     other_lead: float,
+    sentence: float,
+    sentence_margin: float,
 ) -> tuple[float, ...]:
     """What the confidence of a candidate is computed from (see Weights.calibration).
 
     margin: the candidate's score less the best other candidate's; elsewhere: the message
     names something only another municipality's FAQ knows; other_lead: how far the best
-    entry of another municipality scores above this candidate.
+    entry of another municipality scores above this candidate; sentence: how alike the
+    message and the entry mean (cosine); sentence_margin: that less the best other
+    candidate's.
     """
     return (
         1.0,
@@ -104,6 +125,9 @@ def confidence_features(
         match.missing,
         1.0 if elsewhere else 0.0,
         max(-1.0, min(1.0, other_lead / MAX_MARGIN)),
+        (sentence - SENTENCE_CENTRE) * SENTENCE_SCALE,
+        max(-1.0, min(1.0, sentence_margin * SENTENCE_SCALE)),
+        match.features[RANKING_FEATURES.index("answer_sentence")] if match.features else 0.0,
     )
 
 
@@ -114,20 +138,21 @@ class Weights:
     # score = ranking · features, features as in `ranking_features`; a logit, fitted by
     # faqbot.calibration. The default mirrors a hand-set blend of the three coverages.
     ranking: tuple[float, ...] = (
-        0.0, 2.376, -2.338, 2.474, 3.689, 3.104, 1.869, 2.972, -0.083, 0.079, -0.085, 6.983,
-        -3.727, -0.863, -0.067, -2.466,
+        0.0, -1.060, -3.086, 1.258, 4.756, 1.861, 2.662, 0.320, -0.635, 0.840, -0.111, 2.046,
+        -1.414, -0.609, 2.842, -3.408, 3.465, 3.465, 7.721,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (
-        -3.807, 0.166, 0.881, 2.417, 0.938, 0.730, 0.307, 0.095, -0.671, -1.788,
+        -3.753, 0.010, 0.853, 2.504, 1.948, 2.411, 1.173, -0.267, -1.542, -0.851, -0.574, 0.139,
+        1.469,
     )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.67
-    suggest: float = 0.33
+    answer: float = 0.66
+    suggest: float = 0.36
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -186,6 +211,8 @@ class Ranking:
     other: tuple[float, int, Match] | None
     detected: str
     message: dict[str, tuple[tuple[Word, ...], list[float]]]
+    # Per entry: the cosine between the message and its closest phrasing.
+    sentence: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
 
 @dataclass
@@ -218,6 +245,20 @@ class _Language:
     vector_terms: list[str] = field(default_factory=list)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)  # postings as numpy arrays
     vectors: np.ndarray | None = None
+
+
+def phrasings(doc: FaqDoc) -> tuple[str, ...]:
+    return (doc.question, *doc.alternatives)
+
+
+def answer_passage(doc: FaqDoc) -> str:
+    """What an answer's meaning is read from: its start (or the question, if none)."""
+    return doc.answer[:ANSWER_SENTENCE_CHARS] or doc.question
+
+
+def passages(docs: Iterable[FaqDoc]) -> list[str]:
+    """Every text an index of these documents embeds."""
+    return [text for doc in docs for text in (*phrasings(doc), answer_passage(doc))]
 
 
 _ANALYZER: Analyzer | None = None
@@ -260,6 +301,7 @@ class FaqIndex:
                 for term, entries in language.postings.items()
             }
         self._build_vectors()
+        self._build_sentences()
         self._scopes: dict[str, np.ndarray] = {}
         self.translations: dict[int, dict[str, int]] = defaultdict(dict)
         self._link_translations()
@@ -306,10 +348,12 @@ class FaqIndex:
     def _link_translations(self) -> None:
         """Pair each Swedish or English entry with the Finnish entry it translates.
 
-        The FAQ format does not link translations, so the link is found: the entry's
-        phrasings, translated word by word into Finnish, must match one Finnish entry of the
-        same scope (shared, or the same municipality) much better than any other. A
-        resident who writes Swedish then gets the Swedish version of what matched best.
+        The FAQ format does not link translations, so the link is found, in the same scope
+        (shared, or the same municipality): the Finnish entry whose answer means the most
+        like its answer (sentence vectors), each the other's closest, or failing that, the
+        one its phrasings translated word by word into Finnish match much better than any
+        other. A resident who writes Swedish then gets the Swedish version of what
+        matched best.
         """
         finnish = self._languages.get("fi")
         if finnish is None:
@@ -318,24 +362,58 @@ class FaqIndex:
             language = entry.doc.language
             if language == "fi" or language not in ("sv", "en"):
                 continue
-            translated: set[str] = set()
-            for text in (entry.doc.question, *entry.doc.alternatives):
-                for word in self.analyzer.translate_to_finnish(text, language):
-                    translated |= word.terms
-            overlap: dict[int, float] = defaultdict(float)
-            for term in translated:
-                weight = finnish.idf.get(term, 0.0)
-                for other in finnish.postings.get(term, ()):
-                    if self._entries[other].doc.municipality == entry.doc.municipality:
-                        overlap[other] += weight
-            if not overlap:
-                continue
-            ranked = sorted(overlap.items(), key=lambda item: -item[1])
-            best, best_weight = ranked[0]
-            runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-            if best_weight >= TRANSLATION_MIN_WEIGHT and best_weight >= 1.5 * runner_up:
+            best = self._translation_by_meaning(index)
+            if best is None:
+                best = self._translation_by_dictionary(index, finnish)
+            if best is not None and language not in self.translations[best]:
                 self.translations[best][language] = index
                 self.translations[index]["fi"] = best
+
+    def _translation_by_meaning(self, index: int) -> int | None:
+        """The Finnish entry of the same scope whose answer means the most like this
+        entry's, if this entry's answer is also the closest to it of its language."""
+        entry = self._entries[index]
+
+        def closest(of: int, language: str) -> tuple[int, float, float] | None:
+            pool = np.flatnonzero(
+                (self._entry_languages == language) & (self._entry_owners == self._entry_owners[of])
+            )
+            if not len(pool):
+                return None
+            similarity = self._answer_vectors[pool] @ self._answer_vectors[of]
+            order = np.argsort(-similarity)[:2]
+            runner_up = float(similarity[order[1]]) if len(order) > 1 else 0.0
+            return int(pool[order[0]]), float(similarity[order[0]]), runner_up
+
+        found = closest(index, "fi")
+        if found is None:
+            return None
+        best, similarity, runner_up = found
+        if similarity < TRANSLATION_MIN_SENTENCE or similarity - runner_up < TRANSLATION_MARGIN:
+            return None
+        back = closest(best, entry.doc.language)
+        return best if back is not None and back[0] == index else None
+
+    def _translation_by_dictionary(self, index: int, finnish: _Language) -> int | None:
+        entry = self._entries[index]
+        translated: set[str] = set()
+        for text in (entry.doc.question, *entry.doc.alternatives):
+            for word in self.analyzer.translate_to_finnish(text, entry.doc.language):
+                translated |= word.terms
+        overlap: dict[int, float] = defaultdict(float)
+        for term in translated:
+            weight = finnish.idf.get(term, 0.0)
+            for other in finnish.postings.get(term, ()):
+                if self._entries[other].doc.municipality == entry.doc.municipality:
+                    overlap[other] += weight
+        if not overlap:
+            return None
+        ranked = sorted(overlap.items(), key=lambda item: -item[1])
+        best, best_weight = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if best_weight >= TRANSLATION_MIN_WEIGHT and best_weight >= 1.5 * runner_up:
+            return best
+        return None
 
     def _meaning(self, words: Sequence[Word]) -> np.ndarray | None:
         """The unit-length mean of the word vectors of a text's content words."""
@@ -369,6 +447,53 @@ class FaqIndex:
         for entry in self._entries:
             if entry.doc.language == "fi":
                 entry.vector = self._meaning([w for p in entry.phrases for w in p.words])
+
+    def _build_sentences(self) -> None:
+        """Sentence vectors of every phrasing and answer, and which entry each belongs to."""
+        texts, owners = [], []
+        for index, entry in enumerate(self._entries):
+            for text in phrasings(entry.doc):
+                texts.append(text)
+                owners.append(index)
+        encoder = self.analyzer.sentences
+        self._sentence_vectors = encoder.passages(texts)
+        self._sentence_owner = np.array(owners, dtype=np.int64)
+        # Each entry's phrasings are consecutive rows: where each entry's begin.
+        self._sentence_starts = np.flatnonzero(
+            np.r_[True, self._sentence_owner[1:] != self._sentence_owner[:-1]]
+        )
+        self._answer_vectors = encoder.passages([answer_passage(e.doc) for e in self._entries])
+        self._entry_languages = np.array([e.doc.language for e in self._entries])
+        self._entry_owners = np.array([e.doc.municipality or "" for e in self._entries])
+
+    def _sentence_similarity(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry, the cosine between the message and the entry's closest phrasing, and
+        between the message and the entry's answer."""
+        if not len(self._sentence_owner):
+            empty = np.zeros(len(self._entries), dtype=np.float32)
+            return empty, empty
+        # On both cores (OpenMP); run alongside the word analysis, the two slowed each
+        # other down.
+        vector = self.analyzer.sentences.query(text)
+        best = np.maximum.reduceat(self._sentence_vectors @ vector, self._sentence_starts)
+        return best, self._answer_vectors @ vector
+
+    def _nearest_in_meaning(
+        self, sentence: np.ndarray, language: str, municipality: str
+    ) -> list[int]:
+        """The entries of a language that mean the most like the message, in scope first."""
+        of_language = self._entry_languages == language
+        scope = self._scope(municipality)
+        chosen: list[int] = []
+        for mask, count in (
+            (scope, PRESELECT_SENTENCE),
+            (~scope, PRESELECT_SENTENCE_OTHERS),
+        ):
+            candidates = np.flatnonzero(mask & of_language)
+            if len(candidates) > count:
+                candidates = candidates[np.argpartition(-sentence[candidates], count)[:count]]
+            chosen += candidates.tolist()
+        return chosen
 
     def _weight(self, word: Word, language: _Language, municipality: str = "") -> float:
         known = [language.idf[t] for t in word.terms if t in language.idf]
@@ -545,7 +670,7 @@ class FaqIndex:
             missing / language.max_idf,
             rarest / language.max_idf,
             meaning,
-            *(0.0 for _ in LANGUAGE_FEATURES),  # set by `rank`, which knows the languages
+            *(0.0 for _ in LATE_FEATURES),  # set by `rank`
         )
         return Match(
             score=self._rank_score(features),
@@ -568,18 +693,23 @@ class FaqIndex:
         detected = self.analyzer.detect_language(text, language)
         scored: dict[int, Match] = {}
         message: dict[str, tuple[tuple[Word, ...], list[float]]] = {}
-        for code, words in self._message_words(text, detected).items():
+        by_language = self._message_words(text, detected)
+        sentence, answer_sentence = self._sentence_similarity(text)
+        scope = self._scope(municipality)
+        best_sentence = float(sentence[scope].max()) if scope.any() else 0.0
+        for code, words in by_language.items():
             lang = self._languages[code]
             weights = [self._weight(w, lang, municipality) for w in words]
             message[code] = (words, weights)
             message_terms = frozenset(t for w in words for t in w.terms)
             vector = self._meaning(words) if code == "fi" else None
             chosen = self._preselect(words, weights, lang, municipality)
-            for index in chosen:
+            chosen += self._nearest_in_meaning(sentence, code, municipality)
+            for index in dict.fromkeys(chosen):
                 entry = self._entries[index]
                 match = self._score(entry, words, weights, message_terms, lang, vector)
                 cross = 1.0 if code != detected else 0.0
-                base = match.features[: -len(LANGUAGE_FEATURES)]
+                base = match.features[: -len(LATE_FEATURES)]
                 features = (
                     *base,
                     cross,
@@ -588,6 +718,9 @@ class FaqIndex:
                     # message's own language, what the entry lacks says most.
                     cross * base[RANKING_FEATURES.index("coverage")],
                     (1.0 - cross) * base[RANKING_FEATURES.index("missing")],
+                    (float(sentence[index]) - SENTENCE_CENTRE) * SENTENCE_SCALE,
+                    (float(sentence[index]) - best_sentence) * SENTENCE_SCALE,
+                    (float(answer_sentence[index]) - SENTENCE_CENTRE) * SENTENCE_SCALE,
                 )
                 match = replace(match, score=self._rank_score(features), features=features)
                 if index not in scored or match.score > scored[index].score:
@@ -598,7 +731,7 @@ class FaqIndex:
             target.append((match.score, index, match))
         inside.sort(key=lambda item: (-item[0], item[1]))
         others.sort(key=lambda item: (-item[0], item[1]))
-        return Ranking(inside, others[0] if others else None, detected, message)
+        return Ranking(inside, others[0] if others else None, detected, message, sentence)
 
     def _in_message_language(
         self, inside: list[tuple[float, int, Match]], detected: str
@@ -700,10 +833,13 @@ class FaqIndex:
         content_words = sum(1 for w in ranking.message.get(detected, ((), []))[0] if not w.stop)
         elsewhere = self._elsewhere_only(ranking, municipality)
         other = ranking.other[0] if ranking.other else None
+        sentences = [float(ranking.sentence[index]) for _, index, _ in inside]
         candidates = []
         for rank, (score, index, match) in enumerate(top):
             rival = inside[1][0] if rank == 0 and len(inside) > 1 else inside[0][0]
             margin = score - rival if len(inside) > 1 else MAX_MARGIN
+            others = sentences[:rank] + sentences[rank + 1 :]
+            sentence = sentences[rank]
             entry_language = self._entries[index].doc.language
             features = confidence_features(
                 match,
@@ -712,6 +848,8 @@ class FaqIndex:
                 content_words,
                 elsewhere,
                 (other - score) if other is not None else -MAX_MARGIN,
+                sentence,
+                sentence - max(others) if others else MAX_MARGIN,
             )
             candidates.append(
                 Candidate(

