@@ -138,21 +138,21 @@ class Weights:
     # score = ranking · features, features as in `ranking_features`; a logit, fitted by
     # faqbot.calibration. The default mirrors a hand-set blend of the three coverages.
     ranking: tuple[float, ...] = (
-        0.0, -1.060, -3.086, 1.258, 4.756, 1.861, 2.662, 0.320, -0.635, 0.840, -0.111, 2.046,
-        -1.414, -0.609, 2.842, -3.408, 3.465, 3.465, 7.721,
+        0.0, -1.714, -3.835, 1.990, 4.068, 1.813, 2.358, 0.545, -0.438, 0.714, 0.329, 2.150,
+        -1.900, -0.533, 3.954, -3.181, 2.976, 2.976, 8.103,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (
-        -3.753, 0.010, 0.853, 2.504, 1.948, 2.411, 1.173, -0.267, -1.542, -0.851, -0.574, 0.139,
-        1.469,
+        -3.627, 0.172, 0.755, 1.909, 1.068, 1.716, 0.636, 0.238, -2.090, -0.962, -1.519, 1.272,
+        0.652,
     )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.66
-    suggest: float = 0.36
+    answer: float = 0.58
+    suggest: float = 0.31
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -252,8 +252,9 @@ def phrasings(doc: FaqDoc) -> tuple[str, ...]:
 
 
 def answer_passage(doc: FaqDoc) -> str:
-    """What an answer's meaning is read from: its start (or the question, if none)."""
-    return doc.answer[:ANSWER_SENTENCE_CHARS] or doc.question
+    """What an answer's meaning is read from: the question and the answer's start, as a
+    title and its text (the passages e5 was trained to find)."""
+    return f"{doc.question} {doc.answer[:ANSWER_SENTENCE_CHARS]}".strip()
 
 
 def passages(docs: Iterable[FaqDoc]) -> list[str]:
@@ -736,19 +737,33 @@ class FaqIndex:
     def _in_message_language(
         self, inside: list[tuple[float, int, Match]], detected: str
     ) -> list[tuple[float, int, Match]]:
-        """The resident's own language's version of each candidate, where one is linked.
+        """The candidates as answers: translations of one entry together, each in the
+        resident's own language where a version in it is linked.
 
-        The version takes the place (and score) of the candidate it translates; the same
-        entry is not listed twice.
+        Versions of one entry are one answer, so their scores combine as the ranker's
+        probabilities would (log-sum-exp): a Finnish entry and its Swedish version, both
+        fairly likely, together outweigh an unrelated entry a little likelier than each.
+        The best-scoring version's match stands for the answer.
         """
-        result, seen = [], set()
+        combined: dict[int, tuple[float, float, Match]] = {}
         for score, index, match in inside:
-            entry = self._entries[index]
-            if entry.doc.language != detected:
-                index = self.translations.get(index, {}).get(detected, index)
-            if index not in seen:
-                seen.add(index)
-                result.append((score, index, match))
+            root = self.translations.get(index, {}).get("fi", index)
+            if root in combined:
+                total, best, kept = combined[root]
+                combined[root] = (
+                    float(np.logaddexp(total, score)),
+                    max(best, score),
+                    kept if best >= score else match,
+                )
+            else:
+                combined[root] = (score, score, match)
+        result = []
+        for root, (total, _best, match) in combined.items():
+            version = root
+            if self._entries[root].doc.language != detected:
+                version = self.translations.get(root, {}).get(detected, root)
+            result.append((total, version, match))
+        result.sort(key=lambda item: (-item[0], item[1]))
         return result
 
     def key_of(self, index: int) -> str:

