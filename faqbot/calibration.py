@@ -13,7 +13,7 @@ The procedure, run by `python manage.py calibrate_bot --faq F --questions Q`:
    whether it is the expected entry, and fit a logistic regression (L2, Newton's method)
    to "the best candidate is right". Its output is the calibrated confidence.
 3. Choose the answer threshold: the lowest confidence at which the wrong-answer rate over
-   the whole set stays at or under the target (default 0.03, below the product target of
+   the whole set stays at or under the target (default 0.025, below the product target of
    0.05 for a margin), which gives the most answers. The suggest threshold is the one
    under which the expected entry is rarely in the top three.
 4. k-fold cross-validation repeats 1–3 on k−1 folds and applies the result to the k-th,
@@ -35,7 +35,7 @@ from faqbot.evaluation import Outcome, Question, Scores, score
 from faqbot.matching import Decision, FaqIndex, Thresholds, Weights
 
 FORCED_REASONS = {"person_requested", "empty"}
-WRONG_TARGET = 0.03
+WRONG_TARGET = 0.025
 L2 = 0.05
 
 

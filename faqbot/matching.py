@@ -138,20 +138,20 @@ class Weights:
     # score = ranking · features, features as in `ranking_features`; a logit, fitted by
     # faqbot.calibration. The default mirrors a hand-set blend of the three coverages.
     ranking: tuple[float, ...] = (
-        0.0, -1.714, -3.835, 1.990, 4.068, 1.813, 2.358, 0.545, -0.438, 0.714, 0.329, 2.150,
-        -1.900, -0.533, 3.954, -3.181, 2.976, 2.976, 8.103,
+        0.0, -1.716, -3.833, 1.989, 4.071, 1.813, 2.358, 0.545, -0.439, 0.719, 0.327, 2.150,
+        -1.901, -0.535, 3.954, -3.185, 2.976, 2.976, 8.103,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (
-        -3.627, 0.172, 0.755, 1.909, 1.068, 1.716, 0.636, 0.238, -2.090, -0.962, -1.519, 1.272,
-        0.652,
+        -3.620, 0.186, 0.740, 1.858, 1.118, 1.814, 0.680, 0.228, -2.072, -0.960, -1.553, 1.271,
+        0.422,
     )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.58
+    answer: float = 0.64
     suggest: float = 0.31
 
 
@@ -203,6 +203,8 @@ class Match:
     phrase_cover: float  # share of the best phrasing's weight the message covers
     missing: float  # the weightiest message word the entry lacks, 0..1
     features: tuple[float, ...] = ()  # see RANKING_FEATURES
+    # Whether some content word of the message is found in the entry (phrasings or answer)
+    evidence: bool = False
 
 
 @dataclass
@@ -639,6 +641,7 @@ class FaqIndex:
                 if f > best_f:
                     best_f, best_cq, best_cp = f, cq, cp
         coverage = answer = missing = 0.0
+        evidence = False
         for word, weight in zip(words, weights, strict=True):
             found = inside(word, entry.terms, language)
             in_answer = inside(word, entry.answer_terms, language)
@@ -646,6 +649,7 @@ class FaqIndex:
             answer += weight * in_answer
             if not word.stop:
                 missing = max(missing, weight * (1.0 - max(found, in_answer)))
+                evidence = evidence or max(found, in_answer) > 0
         content_words = [w.main for w in words if not w.stop]
         fuzzy = max(
             (fuzz.token_set_ratio(" ".join(content_words), p.text) for p in entry.phrases),
@@ -679,6 +683,7 @@ class FaqIndex:
             message_cover=best_cq,
             phrase_cover=best_cp,
             missing=missing / language.max_idf,
+            evidence=evidence,
             features=features,
         )
 
@@ -736,35 +741,47 @@ class FaqIndex:
 
     def _in_message_language(
         self, inside: list[tuple[float, int, Match]], detected: str
-    ) -> list[tuple[float, int, Match]]:
+    ) -> list[tuple[float, int, Match, bool]]:
         """The candidates as answers: translations of one entry together, each in the
         resident's own language where a version in it is linked.
 
         Versions of one entry are one answer, so their scores combine as the ranker's
         probabilities would (log-sum-exp): a Finnish entry and its Swedish version, both
         fairly likely, together outweigh an unrelated entry a little likelier than each.
-        The best-scoring version's match stands for the answer.
+        The best-scoring version's match stands for the answer, which is eligible when
+        any version is (see `_eligible`).
         """
-        combined: dict[int, tuple[float, float, Match]] = {}
+        combined: dict[int, tuple[float, float, Match, bool]] = {}
         for score, index, match in inside:
             root = self.translations.get(index, {}).get("fi", index)
+            eligible = self._eligible(match)
             if root in combined:
-                total, best, kept = combined[root]
+                total, best, kept, either = combined[root]
                 combined[root] = (
                     float(np.logaddexp(total, score)),
                     max(best, score),
                     kept if best >= score else match,
+                    either or eligible,
                 )
             else:
-                combined[root] = (score, score, match)
+                combined[root] = (score, score, match, eligible)
         result = []
-        for root, (total, _best, match) in combined.items():
+        for root, (total, _best, match, eligible) in combined.items():
             version = root
             if self._entries[root].doc.language != detected:
                 version = self.translations.get(root, {}).get(detected, root)
-            result.append((total, version, match))
+            result.append((total, version, match, eligible))
         result.sort(key=lambda item: (-item[0], item[1]))
         return result
+
+    @staticmethod
+    def _eligible(match: Match) -> bool:
+        """Can this entry be an answer at all? Only when some content word of the message
+        is found in it, in a phrasing or in the answer (or a version of it in another
+        language, see `_in_message_language`). Sentence meaning alone is not enough:
+        in a small FAQ, "what is the capital of Finland" is nearest to something too,
+        by a wide margin. A shared "kuka" or "miten" counts for nothing."""
+        return match.evidence
 
     def key_of(self, index: int) -> str:
         return self._entries[index].doc.key
@@ -848,9 +865,9 @@ class FaqIndex:
         content_words = sum(1 for w in ranking.message.get(detected, ((), []))[0] if not w.stop)
         elsewhere = self._elsewhere_only(ranking, municipality)
         other = ranking.other[0] if ranking.other else None
-        sentences = [float(ranking.sentence[index]) for _, index, _ in inside]
+        sentences = [float(ranking.sentence[index]) for _, index, _, _ in inside]
         candidates = []
-        for rank, (score, index, match) in enumerate(top):
+        for rank, (score, index, match, eligible) in enumerate(top):
             rival = inside[1][0] if rank == 0 and len(inside) > 1 else inside[0][0]
             margin = score - rival if len(inside) > 1 else MAX_MARGIN
             others = sentences[:rank] + sentences[rank + 1 :]
@@ -873,7 +890,7 @@ class FaqIndex:
                     score,
                     match.matched,
                     features,
-                    eligible=match.features[RANKING_FEATURES.index("matched_share")] > 0,
+                    eligible=eligible,
                 )
             )
         result = tuple(candidates)

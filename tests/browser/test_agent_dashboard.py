@@ -306,11 +306,12 @@ def test_the_agent_sees_what_the_bot_guessed_and_considered(
     expect(guesses.first).to_contain_text("%")
     item.get_by_test_id("accept").click()
 
-    # In the transcript: every entry the bot considered for its reply.
+    # In the transcript: every entry the bot considered for each reply (the suggestions,
+    # then the hand-off: its reading of the request for a person is there too).
     chat = agent.get_by_test_id("chat")
     considered = chat.get_by_test_id("candidate")
-    expect(considered.filter(has_text="Miten lajittelen jätteet?")).to_have_count(1)
-    expect(considered.filter(has_text="(waste)")).to_have_count(1)
+    expect(considered.filter(has_text="Miten lajittelen jätteet?")).not_to_have_count(0)
+    expect(considered.filter(has_text="(waste)").first).to_be_visible()
 
     # Shift+Enter is a new line; Enter sends.
     composer = chat.get_by_test_id("composer")
