@@ -49,16 +49,38 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -
     raise RuntimeError(f"daphne did not listen on {port} within {timeout} s")
 
 
+WARMED_UP = ("FAQ matcher warmed up", "warming up the FAQ matcher failed")
+
+
+def wait_for_warm_up(log: Path, process: subprocess.Popen, timeout: float = 90.0) -> None:
+    """Wait until the process has loaded its language models (config/asgi.py starts that
+    in a thread). Meanwhile the loading holds the interpreter, and a first connection
+    could wait on it for seconds: a test's timeout is not the place to measure that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited with {process.returncode}")
+        text = log.read_text(errors="replace")
+        if any(line in text for line in WARMED_UP):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"daphne did not warm up within {timeout} s")
+
+
 @contextmanager
-def daphne(port: int | None = None, **env: str) -> Iterator[str]:
-    """A daphne process on 127.0.0.1; yields its base URL (http://127.0.0.1:PORT)."""
+def daphne(port: int | None = None, *, warm: bool = False, **env: str) -> Iterator[str]:
+    """A daphne process on 127.0.0.1; yields its base URL (http://127.0.0.1:PORT).
+
+    warm: yield only once its language models are loaded (wait_for_warm_up).
+    """
     port = port or free_port()
     full_env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": database_url(),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
+        # INFO, for the line that says the matcher has warmed up (access logs stay off).
+        "LOG_LEVEL": "INFO",
         **env,
     }
     log = (ROOT / "var").joinpath(f"daphne-{port}-{uuid.uuid4().hex[:6]}.log")
@@ -71,6 +93,8 @@ def daphne(port: int | None = None, **env: str) -> Iterator[str]:
         )  # fmt: skip
         try:
             wait_for_port(port, process)
+            if warm:
+                wait_for_warm_up(log, process)
             yield f"http://127.0.0.1:{port}"
         except BaseException:
             print(log.read_text(errors="replace")[-4000:])

@@ -31,7 +31,7 @@ def two_servers(faq):
     require_service(redis_available(REDIS_URL), f"Redis at {REDIS_URL}")
     # A prefix of its own keeps this run's groups apart from anything else on that Redis.
     env = {"REDIS_URL": REDIS_URL, "CHANNEL_LAYER_PREFIX": f"kc-test-{uuid.uuid4().hex[:8]}"}
-    with daphne(**env) as first, daphne(**env) as second:
+    with daphne(warm=True, **env) as first, daphne(warm=True, **env) as second:
         yield first.replace("http", "ws"), second.replace("http", "ws")
 
 
