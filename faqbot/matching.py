@@ -16,6 +16,10 @@ How a message is scored against an entry:
   coverage by the answer text (at a lower weight) make the entry's score.
 - A message in another language than an entry is translated word by word into Finnish
   (bilingual dictionaries) before it is scored against Finnish entries.
+- The whole message's meaning (faqbot.sentences: multilingual sentence embeddings) is
+  compared with each phrasing and answer: it brings in candidates that share no word with
+  the message, adds features, and links translations of one entry, which then count as one
+  answer in the resident's language.
 - The confidence is a logistic function of the best score and its margin over the next,
   fitted by faqbot.calibration; the thresholds on it are chosen there too.
 """
