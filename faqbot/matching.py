@@ -753,12 +753,15 @@ class FaqIndex:
         probabilities would (log-sum-exp): a Finnish entry and its Swedish version, both
         fairly likely, together outweigh an unrelated entry a little likelier than each.
         The best-scoring version's match stands for the answer, which is eligible when
-        any version is (see `_eligible`).
+        any version is: when some content word of the message is found in it, in a
+        phrasing or in the answer. Sentence meaning alone is not enough: in a small FAQ,
+        "what is the capital of Finland" is nearest to something too, by a wide margin. A
+        shared "kuka" or "miten" counts for nothing.
         """
         combined: dict[int, tuple[float, float, Match, bool]] = {}
         for score, index, match in inside:
             root = self.translations.get(index, {}).get("fi", index)
-            eligible = self._eligible(match)
+            eligible = match.evidence
             if root in combined:
                 total, best, kept, either = combined[root]
                 combined[root] = (
@@ -777,15 +780,6 @@ class FaqIndex:
             result.append((total, version, match, eligible))
         result.sort(key=lambda item: (-item[0], item[1]))
         return result
-
-    @staticmethod
-    def _eligible(match: Match) -> bool:
-        """Can this entry be an answer at all? Only when some content word of the message
-        is found in it, in a phrasing or in the answer (or a version of it in another
-        language, see `_in_message_language`). Sentence meaning alone is not enough:
-        in a small FAQ, "what is the capital of Finland" is nearest to something too,
-        by a wide margin. A shared "kuka" or "miten" counts for nothing."""
-        return match.evidence
 
     def key_of(self, index: int) -> str:
         return self._entries[index].doc.key

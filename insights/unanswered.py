@@ -33,10 +33,12 @@ from insights import grouping, normalising
 from insights.filters import Selection
 from insights.models import DismissedGroup, NormalisedMessage, Rescore
 
-HANDED_OFF = "handed_off"
-SUGGESTED = "suggested"
-NOT_HELPFUL = "not_helpful"
-KINDS = (HANDED_OFF, SUGGESTED, NOT_HELPFUL)  # the flag columns of UnansweredMessage
+# The reasons, re-exported: the page's groups count them.
+from insights.unanswered_log import FLAGS
+from insights.unanswered_log import HANDED_OFF as HANDED_OFF
+from insights.unanswered_log import NOT_HELPFUL as NOT_HELPFUL
+from insights.unanswered_log import SUGGESTED as SUGGESTED
+
 # Messages shown under a group, and carried into a new entry's alternatives.
 SAMPLE_SIZE = 10
 # Phrasings of a group (one message per normalised text, newest first) that re-scoring
@@ -199,7 +201,7 @@ def _messages(selection: Selection, texts: list[str] | None = None) -> list[Unan
             municipality,
             language,
             normalised,
-            {kind for kind, on in zip(KINDS, flags, strict=True) if on},
+            {kind for kind, on in zip(FLAGS, flags, strict=True) if on},
         )
         for id_, text, created, municipality, language, normalised, *flags in rows
     ]
@@ -227,7 +229,7 @@ def _texts(selection: Selection) -> dict[tuple[int, str], dict[str, _Text]]:
     with connection.cursor() as cursor:
         cursor.execute(_TEXTS_SQL.format(ids=marks), params)
         for municipality, language, text, count, *kinds, newest in cursor.fetchall():
-            counts = Counter({k: int(n) for k, n in zip(KINDS, kinds, strict=True) if n})
+            counts = Counter({k: int(n) for k, n in zip(FLAGS, kinds, strict=True) if n})
             partitions[(municipality, language)][text] = _Text(int(count), counts, newest)
     return partitions
 

@@ -19,7 +19,11 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from chat.models import Conversation, Feedback, Message
 from insights.models import UnansweredMessage
 
-FLAGS = ("handed_off", "suggested", "not_helpful")
+# Why a message is unanswered: the flag columns of UnansweredMessage.
+HANDED_OFF = "handed_off"
+SUGGESTED = "suggested"
+NOT_HELPFUL = "not_helpful"
+FLAGS = (HANDED_OFF, SUGGESTED, NOT_HELPFUL)
 
 
 def _before(message: Message, count: int) -> dict[int, Message]:
@@ -73,7 +77,7 @@ def record_reply(bot: Message) -> None:
         return
     _took_suggestion(question, earlier)
     if bot.faq_entry_id is None:
-        _mark(question, "suggested" if bot.suggestions else "handed_off")
+        _mark(question, SUGGESTED if bot.suggestions else HANDED_OFF)
 
 
 def resident_wrote(message: Message) -> None:
@@ -91,7 +95,7 @@ def _took_suggestion(message: Message, earlier: dict[int, Message]) -> None:
         return
     question = _sent_by(earlier.get(message.seq - 2), Message.Sender.RESIDENT)
     if question is not None:
-        _unmark(question.pk, "suggested")
+        _unmark(question.pk, SUGGESTED)
 
 
 def record_feedback(feedback: Feedback) -> None:
@@ -102,9 +106,9 @@ def record_feedback(feedback: Feedback) -> None:
     if question is None:
         return
     if feedback.helpful:
-        _unmark(question.pk, "not_helpful")
+        _unmark(question.pk, NOT_HELPFUL)
     else:
-        _mark(question, "not_helpful")
+        _mark(question, NOT_HELPFUL)
 
 
 # Every bot reply without an entry (hand-offs and suggestions, which a partial index finds:
@@ -141,13 +145,13 @@ def flags_of(entry_id: int | None, offered: Any, next_text: str | None, helpful:
     """Which of FLAGS one bot reply gives the resident message it answered."""
     flags = set()
     if helpful is not None and not helpful:
-        flags.add("not_helpful")
+        flags.add(NOT_HELPFUL)
     if entry_id is None:
         suggestions = json.loads(offered) if isinstance(offered, str) else offered or []
         if not suggestions:
-            flags.add("handed_off")
+            flags.add(HANDED_OFF)
         elif next_text not in {s.get("question") for s in suggestions}:
-            flags.add("suggested")
+            flags.add(SUGGESTED)
     return flags
 
 

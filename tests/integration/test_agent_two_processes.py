@@ -4,35 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import uuid
 
 import pytest
 import websockets
-from django.db import connection
 from django.test import Client
 
-from tests.conftest import make_agent, require_service
-from tests.servers import daphne, redis_available
+from tests.conftest import make_agent
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
     pytest.mark.timeout(90),
 ]
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-def two_servers(faq):
-    require_service(
-        connection.vendor == "postgresql", "PostgreSQL (set DATABASE_URL; bin/test does)"
-    )
-    require_service(redis_available(REDIS_URL), f"Redis at {REDIS_URL}")
-    env = {"REDIS_URL": REDIS_URL, "CHANNEL_LAYER_PREFIX": f"kc-test-{uuid.uuid4().hex[:8]}"}
-    with daphne(warm=True, **env) as first, daphne(warm=True, **env) as second:
-        yield first.replace("http", "ws"), second.replace("http", "ws")
 
 
 def cookie(agent) -> dict[str, str]:
