@@ -169,3 +169,8 @@ def test_it_drops_stored_vectors_of_texts_no_longer_in_use(faq):
     sentence_store.save(many)
     assert sentence_store.prune(in_use_texts) == 40
     assert SentenceVector.objects.count() == in_use
+
+
+def test_it_reads_only_the_start_of_a_very_long_message(encoder):
+    start = ("Milloin kirjasto on auki? " * 24)[: sentences.QUERY_CHARS]
+    assert np.allclose(encoder.query(start + "x" * 1400), encoder.query(start + "y" * 1400))
