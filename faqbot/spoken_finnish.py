@@ -26,6 +26,8 @@ SPOKEN_WORDS = {
     "et": "että", "jotai": "jotain", "jonku": "jonkun", "jollai": "jollain",
     "sit": "sitten", "sitte": "sitten", "tänää": "tänään", "huomen": "huomenna",
     "tarttee": "tarvitsee", "tartten": "tarvitsen", "pitäis": "pitäisi", "voisko": "voisiko",
+    "vois": "voisi", "sais": "saisi", "olis": "olisi", "tulis": "tulisi", "menis": "menisi",
+    "saisko": "saisiko", "olisko": "olisiko", "kannattais": "kannattaisi",
     "haluisin": "haluaisin", "haluun": "haluan", "tuu": "tule",
     "meen": "menen", "mee": "mene", "kato": "katso", "kattoo": "katsoa",
 }  # fmt: skip

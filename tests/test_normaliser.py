@@ -72,6 +72,8 @@ def test_it_reads_words_typed_without_a_and_o_dots(analyzer, without, with_dots)
         ("mun", {"minä"}),
         ("oo", {"olla"}),
         ("mä", {"minä"}),
+        # A spoken conditional, not "voissa" (in the butter).
+        ("vois", {"voida"}),
     ],
 )
 def test_it_understands_spoken_finnish(analyzer, spoken, standard):

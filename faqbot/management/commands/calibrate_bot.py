@@ -19,12 +19,26 @@ class Command(BaseCommand):
         parser.add_argument("--faq", required=True, type=Path)
         parser.add_argument("--questions", required=True, type=Path)
         parser.add_argument("--folds", type=int, default=5)
+        parser.add_argument(
+            "--repeat", type=int, default=1,
+            help="repeat the cross-validation over this many shuffles and report the means",
+        )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         index = build_index(evaluation.load_faq(options["faq"]))
         questions = evaluation.load_questions(options["questions"])
-        cv, _fitted = calibration.cross_validate(index, questions, folds=options["folds"])
-        self.stdout.write(f"cross-validated ({options['folds']} folds): {cv.as_dict()}")
+        runs = [
+            calibration.cross_validate(index, questions, folds=options["folds"], seed=7 + i)[0]
+            for i in range(options["repeat"])
+        ]
+        mean = {
+            name: round(sum(run.as_dict()[name] for run in runs) / len(runs), 4)
+            for name in runs[0].as_dict()
+        }
+        label = f"{options['folds']} folds" + (
+            f", mean of {len(runs)} shuffles" if len(runs) > 1 else ""
+        )
+        self.stdout.write(f"cross-validated ({label}): {mean}")
         weights, thresholds, whole = calibration.fit_all(index, questions)
         self.stdout.write(f"fitted on all, scored on all: {whole.as_dict()}")
 
