@@ -108,11 +108,12 @@ def start_warm_up() -> threading.Thread:
 
 def load_content() -> FaqContent:
     rows = FaqEntry.objects.filter(published=True).values_list(
-        "key", "municipality__slug", "language", "question", "alternatives", "answer"
-    )
+        "key", "municipality__slug", "language", "question", "alternatives", "answer",
+        "translation_group",
+    )  # fmt: skip
     docs = [
-        FaqDoc(key, slug, language, question, tuple(alternatives or ()), answer)
-        for key, slug, language, question, alternatives, answer in rows
+        FaqDoc(key, slug, language, question, tuple(alternatives or ()), answer, str(group))
+        for key, slug, language, question, alternatives, answer, group in rows
     ]
     thresholds = {
         slug: effective_thresholds(answer, suggest)

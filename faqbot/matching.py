@@ -171,6 +171,9 @@ class FaqDoc:
     question: str
     alternatives: tuple[str, ...] = ()
     answer: str = ""
+    # The editors' link between translations: documents with the same group are one
+    # entry in several languages. Empty where nobody has linked them.
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -310,7 +313,10 @@ class FaqIndex:
         self._build_vectors()
         self._build_sentences()
         self._scopes: dict[str, np.ndarray] = {}
-        self.translations: dict[int, dict[str, int]] = defaultdict(dict)
+        # Translations of one entry: each document's root (the Finnish version where there
+        # is one), and each root's version in each language.
+        self._root: dict[int, int] = {}
+        self._versions: dict[int, dict[str, int]] = defaultdict(dict)
         self._link_translations()
         for entry in self._entries:
             language = self._languages[entry.doc.language]
@@ -353,28 +359,47 @@ class FaqIndex:
                 language.vocabulary.setdefault(word.main, word)
 
     def _link_translations(self) -> None:
-        """Pair each Swedish or English entry with the Finnish entry it translates.
+        """Link the versions of each entry in Finnish, Swedish and English.
 
-        The FAQ format does not link translations, so the link is found, in the same scope
-        (shared, or the same municipality): the Finnish entry whose answer means the most
-        like its answer (sentence vectors), each the other's closest, or failing that, the
-        one its phrasings translated word by word into Finnish match much better than any
-        other. A resident who writes Swedish then gets the Swedish version of what
-        matched best.
+        Where editors have linked them (FaqDoc.group), that link holds. Otherwise, as in
+        the evaluation format, which does not link translations, each Swedish or English
+        entry is paired with the Finnish entry it translates, in the same scope (shared, or
+        the same municipality): the one whose answer means the most like its answer
+        (sentence vectors), each the other's closest, or failing that, the one its
+        phrasings translated word by word into Finnish match much better than any other.
+        A resident who writes Swedish then gets the Swedish version of what matched best.
         """
+        groups: dict[str, list[int]] = defaultdict(list)
+        for index, entry in enumerate(self._entries):
+            if entry.doc.group:
+                groups[entry.doc.group].append(index)
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            by_language: dict[str, int] = {}
+            for index in members:
+                by_language.setdefault(self._entries[index].doc.language, index)
+            root = by_language.get("fi", members[0])
+            for index in by_language.values():
+                self._link(root, index)
         finnish = self._languages.get("fi")
         if finnish is None:
             return
         for index, entry in enumerate(self._entries):
             language = entry.doc.language
-            if language == "fi" or language not in ("sv", "en"):
+            if language == "fi" or language not in ("sv", "en") or index in self._root:
                 continue
             best = self._translation_by_meaning(index)
             if best is None:
                 best = self._translation_by_dictionary(index, finnish)
-            if best is not None and language not in self.translations[best]:
-                self.translations[best][language] = index
-                self.translations[index]["fi"] = best
+            if best is not None and language not in self._versions[self._root.get(best, best)]:
+                self._link(self._root.get(best, best), index)
+
+    def _link(self, root: int, index: int) -> None:
+        self._root[index] = root
+        self._root.setdefault(root, root)
+        self._versions[root][self._entries[index].doc.language] = index
+        self._versions[root].setdefault(self._entries[root].doc.language, root)
 
     def _translation_by_meaning(self, index: int) -> int | None:
         """The Finnish entry of the same scope whose answer means the most like this
@@ -760,7 +785,7 @@ class FaqIndex:
         """
         combined: dict[int, tuple[float, float, Match, bool]] = {}
         for score, index, match in inside:
-            root = self.translations.get(index, {}).get("fi", index)
+            root = self._root.get(index, index)
             eligible = match.evidence
             if root in combined:
                 total, best, kept, either = combined[root]
@@ -776,7 +801,7 @@ class FaqIndex:
         for root, (total, _best, match, eligible) in combined.items():
             version = root
             if self._entries[root].doc.language != detected:
-                version = self.translations.get(root, {}).get(detected, root)
+                version = self._versions.get(root, {}).get(detected, root)
             result.append((total, version, match, eligible))
         result.sort(key=lambda item: (-item[0], item[1]))
         return result

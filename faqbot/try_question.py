@@ -221,4 +221,5 @@ def edited_doc(values: dict[str, Any]) -> FaqDoc | None:
         question=values["question"],
         alternatives=tuple(values.get("alternatives") or ()),
         answer=values.get("answer") or "",
+        group=str(values.get("translation_group") or ""),
     )

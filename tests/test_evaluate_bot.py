@@ -132,3 +132,21 @@ def test_it_refuses_a_bad_file(tmp_path, broken, capsys):
     with pytest.raises(CommandError):
         call_command("evaluate_bot", *args, "--json")
     assert capsys.readouterr().out == ""
+
+
+def test_it_reads_the_translation_links_of_our_export_format():
+    from faqbot.evaluation import translation_groups
+
+    entries = [
+        {"id": "fi"},
+        {"id": "sv", "translation_of": "fi"},
+        {"id": "en", "translation_of": "sv"},  # a chain ends at the same entry
+        {"id": "other"},
+        {"id": "a", "group": "7d7c"},
+        {"id": "b", "group": "7d7c"},
+    ]
+    groups = translation_groups(entries)
+    assert groups["fi"] == groups["sv"] == groups["en"]
+    assert groups["a"] == groups["b"] == "7d7c"
+    assert "other" not in groups
+    assert groups["fi"] != groups["a"]

@@ -103,3 +103,12 @@ def test_it_keeps_the_garbage_collector_on_after_a_build(analyzer, monkeypatch):
     with pytest.raises(RuntimeError):
         live_index.build_index([])
     assert gc.isenabled()
+
+
+@pytest.mark.django_db
+def test_it_gives_the_matcher_the_editors_translation_links(faq):
+    faq["waste-sv"].translation_group = faq["waste"].translation_group
+    faq["waste-sv"].save()
+    groups = {doc.key: doc.group for doc in live_index.load_content().docs}
+    assert groups["waste-sv"] == groups["waste"] == str(faq["waste"].translation_group)
+    assert groups["karvia-library"] not in (groups["waste"], groups["pomarkku-library"])

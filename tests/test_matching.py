@@ -158,6 +158,37 @@ def test_it_reads_the_message_language_not_the_page(index):
     assert index.decide("var finns biblioteket", "karvia", "fi").language == "sv"
 
 
+def test_it_answers_with_the_translation_editors_linked(analyzer):
+    # Two Swedish versions of the library entry, alike word for word: only the editors'
+    # link tells which one translates the Finnish entry, and a resident writing Swedish
+    # gets that one.
+    swedish = dict(
+        municipality="karvia",
+        language="sv",
+        question="När är biblioteket i Karvia öppet?",
+        alternatives=("bibliotekets öppettider",),
+        answer="Biblioteket är öppet mån–fre 10–18.",
+    )
+    docs = [
+        FaqDoc("library-sv-draft", **swedish),
+        FaqDoc("library-sv", **swedish, group="library"),
+        FaqDoc(
+            "library",
+            "karvia",
+            "fi",
+            "Milloin Karvian kirjasto on auki?",
+            ("kirjaston aukiolo",),
+            "Kirjasto on auki ma–pe 10–18.",
+            group="library",
+        ),
+        *(doc for doc in DOCS if doc.municipality != "karvia"),
+    ]
+    index = FaqIndex(docs, analyzer=analyzer)
+    assert index.decide("när är biblioteket öppet", "karvia", "sv", BANDS).best.key == "library-sv"
+    # Linked or not, the Finnish message gets the Finnish entry.
+    assert index.decide("milloin kirjasto on auki", "karvia", "sv", BANDS).best.key == "library"
+
+
 # -- the decision bands -----------------------------------------------------------------------
 
 

@@ -57,7 +57,9 @@ def browser(django_db_setup) -> Iterator:
 
 @pytest.fixture
 def live_server_url(transactional_db, faq) -> Iterator[str]:
-    with daphne() as url:
+    # Warm: a test's first question would otherwise wait for the language models to load,
+    # longer than an expect's 5 s on a busy machine.
+    with daphne(warm=True) as url:
         yield url
 
 

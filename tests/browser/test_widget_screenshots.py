@@ -36,7 +36,7 @@ PINNED = dt.datetime(2026, 1, 15, 8, 0, tzinfo=dt.UTC)  # 10.00 in Helsinki
 @pytest.fixture
 def demo_server(transactional_db) -> Iterator[str]:
     call_command("import_faq", DEMO_FAQ)
-    with daphne() as url:
+    with daphne(warm=True) as url:
         yield url
 
 
