@@ -7,6 +7,8 @@ Hand off: a few words that depend on why, then the conversation joins the queue
 
 from __future__ import annotations
 
+from typing import Any
+
 from channels.db import database_sync_to_async
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -94,61 +96,63 @@ def handoff_text(reason: str) -> str:
     )
 
 
+def small_talk_text(kind: str) -> str:
+    """The bot's reply to small talk (faqbot.small_talk), in the active language."""
+    if kind == "greeting":
+        return _("Hello! What can I help you with? Write your question in your own words.")
+    if kind == "goodbye":
+        return _("You are welcome. Have a good day!")
+    if kind == "thanks":
+        return _(
+            "You are welcome! If you have another question, write it here. "
+            "You can also ask for a person from customer service."
+        )
+    return _("Good. Is there anything else I can help you with?")
+
+
 def store_bot_reply(conversation: Conversation, decision: Decision) -> Message | None:
     """Store the reply a decision calls for; hand off when it says so.
 
     Nothing is stored when the conversation has meanwhile gone to the queue or to an agent
     (another tab, or an agent, got there first): the bot no longer speaks in it.
     """
-    candidates = [{"id": c.key, "confidence": c.confidence} for c in decision.candidates]
-    best = decision.best
-    confidence = best.confidence if best else None
+    considered: dict[str, Any] = {
+        "candidates": [{"id": c.key, "confidence": c.confidence} for c in decision.candidates],
+        "confidence": decision.best.confidence if decision.best else None,
+    }
+
+    def say(text: str, **fields: Any) -> Message:
+        message, _created = append_message(
+            conversation.pk, Message.Sender.BOT, text, html=render_markdown(text), **fields
+        )
+        return message
+
     with transaction.atomic():
         if not _with_bot(conversation.pk):
             return None
+        best = decision.best
         if decision.outcome == "answer" and best is not None:
             entry = _visible_entries(conversation).filter(key=best.key).first()
             if entry is not None:
-                message, _created = append_message(
-                    conversation.pk,
-                    Message.Sender.BOT,
-                    entry.answer,
-                    html=render_markdown(entry.answer),
-                    faq_entry_id=entry.pk,
-                    confidence=confidence,
-                    candidates=candidates,
-                )
+                message = say(entry.answer, faq_entry_id=entry.pk, **considered)
                 unanswered_log.record_reply(message)
                 return message
+        if decision.outcome == "reply":
+            with override(conversation.language):
+                return say(small_talk_text(decision.reason), small_talk=True)
         if decision.outcome == "suggest":
             suggestions = _suggestions(conversation, decision)
             if suggestions:
                 with override(conversation.language):
                     text = _("I am not sure I understood. Did you mean one of these?")
-                message, _created = append_message(
-                    conversation.pk,
-                    Message.Sender.BOT,
-                    text,
-                    html=render_markdown(text),
-                    confidence=confidence,
-                    candidates=candidates,
-                    suggestions=suggestions,
-                )
+                message = say(text, suggestions=suggestions, **considered)
                 unanswered_log.record_reply(message)
                 return message
         # A hand-off, or an answer or suggestions whose entries were unpublished after the
         # index was built: nothing reliable is left to say.
         reason = decision.reason if decision.outcome == "handoff" else "low_confidence"
         with override(conversation.language):
-            text = handoff_text(reason)
-        message, _created = append_message(
-            conversation.pk,
-            Message.Sender.BOT,
-            text,
-            html=render_markdown(text),
-            confidence=confidence,
-            candidates=candidates,
-        )
+            message = say(handoff_text(reason), **considered)
         unanswered_log.record_reply(message)
         request_handoff(conversation.pk, reason)
     return message

@@ -26,6 +26,7 @@ def append_message(
     confidence: float | None = None,
     candidates: Sequence[dict[str, Any]] = (),
     suggestions: Sequence[dict[str, Any]] = (),
+    small_talk: bool = False,
 ) -> tuple[Message, bool]:
     """Store a message with the conversation's next sequence number.
 
@@ -65,6 +66,7 @@ def append_message(
             confidence=confidence,
             candidates=list(candidates),
             suggestions=list(suggestions),
+            small_talk=small_talk,
         )
         notify_on_commit(conversation_id, message.seq)
     return message, True
@@ -100,4 +102,6 @@ def message_frame(message: Message) -> dict[str, Any]:
         frame["html"] = message.html
     if message.suggestions:
         frame["suggestions"] = message.suggestions
+    if message.small_talk:
+        frame["small_talk"] = True
     return frame

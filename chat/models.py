@@ -160,6 +160,9 @@ class Message(models.Model):
     # What the bot considered for this reply, best first: [{"id": entry key, "confidence"}].
     candidates = models.JSONField(_("candidates"), default=list, blank=True)
     suggestions = models.JSONField(_("suggestions"), default=list, blank=True)
+    # The bot's polite reply to a greeting, thanks or goodbye: neither an answer nor a
+    # hand-off, so the message before it is not an unanswered question.
+    small_talk = models.BooleanField(_("small talk"), default=False)
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -38,10 +38,13 @@ from rapidfuzz import fuzz, process
 
 from faqbot.analysis import Analyzer, Word
 from faqbot.intent import asks_for_person
+from faqbot.small_talk import small_talk
 
-Outcome = Literal["answer", "suggest", "handoff"]
+# "reply": small talk, answered politely, not from the FAQ (faqbot.small_talk).
+Outcome = Literal["answer", "suggest", "handoff", "reply"]
 Reason = Literal["confident", "unsure", "low_confidence", "person_requested",
-                 "other_municipality", "empty"]  # fmt: skip
+                 "other_municipality", "empty",
+                 "greeting", "thanks", "goodbye", "acknowledgement"]  # fmt: skip
 
 SUGGESTION_COUNT = 3
 STOP_WORD_FACTOR = 0.1
@@ -806,6 +809,11 @@ class FaqIndex:
         result.sort(key=lambda item: (-item[0], item[1]))
         return result
 
+    def versions(self, index: int) -> dict[str, int]:
+        """The entry's versions (translations) by language, itself included."""
+        root = self._root.get(index, index)
+        return dict(self._versions.get(root) or {self._entries[index].doc.language: index})
+
     def key_of(self, index: int) -> str:
         return self._entries[index].doc.key
 
@@ -881,6 +889,9 @@ class FaqIndex:
         self, text: str, municipality: str, language: str, thresholds: Thresholds | None = None
     ) -> Decision:
         thresholds = thresholds or DEFAULT_THRESHOLDS
+        kind = small_talk(self.analyzer, text)
+        if kind is not None and not asks_for_person(self.analyzer, text):
+            return Decision("reply", (), kind, self.analyzer.detect_language(text, language))
         ranking = self.rank(text, municipality, language)
         inside, detected = ranking.inside, ranking.detected
         inside = self._in_message_language(inside, detected)

@@ -38,6 +38,7 @@ OUTCOMES = {
     "answer": _("Answers"),
     "suggest": _("Suggests entries"),
     "handoff": _("Hands over to customer service"),
+    "reply": _("Replies to small talk"),
 }
 REASONS = {
     "confident": _("The best entry's confidence reaches the answer threshold."),
@@ -47,6 +48,10 @@ REASONS = {
     ),
     "low_confidence": _("No entry is close enough to suggest: the confidence is too low."),
     "person_requested": _("The message asks for a person."),
+    "greeting": _("The message is a greeting: the bot greets back and asks what it can do."),
+    "thanks": _("The message thanks the bot: the bot replies politely."),
+    "goodbye": _("The message says goodbye: the bot replies politely."),
+    "acknowledgement": _("The message acknowledges an answer: the bot asks if there is more."),
     "other_municipality": _(
         "The message names something only another municipality's FAQ has, so the bot does "
         "not guess from this municipality's entries."

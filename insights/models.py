@@ -125,6 +125,7 @@ class Rescore(models.Model):
         ANSWER = "answer", _("answers")
         SUGGEST = "suggest", _("suggests")
         HANDOFF = "handoff", _("hands off")
+        REPLY = "reply", _("replies to small talk")
 
     message = models.OneToOneField(
         Message, primary_key=True, on_delete=models.CASCADE, related_name="rescore"

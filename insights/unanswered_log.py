@@ -126,18 +126,22 @@ _REPLIES = """
         AND nx.seq = b.seq + 1 AND nx.sender = 'resident'
     WHERE b.sender = 'bot' AND {condition}
 """
-_REBUILD_SQL = " UNION ALL ".join(
-    (
-        _REPLIES.format(
-            helpful="NULL", source="chat_message b", condition="b.faq_entry_id IS NULL"
-        ),
-        _REPLIES.format(
-            helpful="f.helpful",
-            source="chat_feedback f JOIN chat_message b ON b.id = f.message_id",
-            condition="f.helpful = %s",
-        ),
+
+
+def _rebuild_sql(small_talk_column: bool) -> str:
+    hand_offs = "b.faq_entry_id IS NULL" + (" AND NOT b.small_talk" if small_talk_column else "")
+    return " UNION ALL ".join(
+        (
+            _REPLIES.format(helpful="NULL", source="chat_message b", condition=hand_offs),
+            _REPLIES.format(
+                helpful="f.helpful",
+                source="chat_feedback f JOIN chat_message b ON b.id = f.message_id",
+                condition="f.helpful = %s",
+            ),
+        )
     )
-)
+
+
 BATCH = 5000
 
 
@@ -155,16 +159,17 @@ def flags_of(entry_id: int | None, offered: Any, next_text: str | None, helpful:
     return flags
 
 
-def rebuild(using: BaseDatabaseWrapper | None = None) -> int:
+def rebuild(using: BaseDatabaseWrapper | None = None, *, small_talk_column: bool = True) -> int:
     """Derive the whole table from the messages; returns how many rows it now holds.
 
-    Plain SQL throughout (no model classes), so that a migration can run it too.
+    Plain SQL throughout (no model classes), so that a migration can run it too: one from
+    before chat.Message.small_talk existed says small_talk_column=False.
     """
     db = using or connection
     found: dict[int, list[Any]] = {}
     flags: dict[int, set[str]] = defaultdict(set)
     with transaction.atomic(using=db.alias), db.cursor() as cursor:
-        cursor.execute(_REBUILD_SQL, [False])
+        cursor.execute(_rebuild_sql(small_talk_column), [False])
         for question, municipality, started, entry, offered, next_text, helpful in cursor:
             flags[question] |= flags_of(entry, offered, next_text, helpful)
             found.setdefault(question, [question, municipality, started])

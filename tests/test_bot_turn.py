@@ -219,6 +219,43 @@ async def test_it_tells_every_open_socket_of_the_handoff(faq, karvia_agent):
     await second.disconnect()
 
 
+# -- small talk -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "start"),
+    [
+        ("fi", "kiitos paljon!", "Ole hyvä!"),
+        ("sv", "hej", "Hej!"),
+        ("en", "ok thanks, bye", "You are welcome."),
+    ],
+)
+async def test_it_replies_to_small_talk_without_handing_off(faq, karvia_agent, lang, text, start):
+    from insights import unanswered_log
+    from insights.models import UnansweredMessage
+
+    communicator = await connect(f"/ws/chat/karvia/?lang={lang}")
+    await communicator.receive_json_from()
+    await say(communicator, text)
+    # The reply alone: no system message of a queue, no state change.
+    (reply,) = await frames_until_quiet(communicator)
+    assert (reply["sender"], reply["seq"]) == ("bot", 2)
+    assert reply["text"].startswith(start)
+    assert "suggestions" not in reply
+    conversation = await conversation_row()
+    assert conversation.state == "bot"
+    message = await stored(2)
+    assert message.small_talk and message.faq_entry is None
+    # Not a question the bot failed to answer, as it goes or derived afresh.
+    assert not await database_sync_to_async(UnansweredMessage.objects.exists)()
+    assert await database_sync_to_async(unanswered_log.rebuild)() == 0
+    # And the bot answers the next question as usual.
+    await say(communicator, "milloin kirjasto on auki", "c2")
+    answer = await communicator.receive_json_from()
+    assert (await stored(answer["seq"])).faq_entry.key == "karvia-library"
+    await communicator.disconnect()
+
+
 def test_request_handoff_is_idempotent(karvia, karvia_agent):
     conversation, _token = start_conversation(karvia, "sv")
     assert request_handoff(conversation.pk, "low_confidence") == Handoff.QUEUED

@@ -189,6 +189,48 @@ def test_it_answers_with_the_translation_editors_linked(analyzer):
     assert index.decide("milloin kirjasto on auki", "karvia", "sv", BANDS).best.key == "library"
 
 
+# -- small talk -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("moi", "greeting"),
+        ("hyvää huomenta!", "greeting"),
+        ("kiitti tosi paljon", "thanks"),
+        ("kiitos avusta, hyvää viikonloppua", "goodbye"),
+        ("selvä", "acknowledgement"),
+        ("hejsan", "greeting"),
+        ("tusen tack för hjälpen", "thanks"),
+        ("hello there", "greeting"),
+        ("thank you so much", "thanks"),
+        ("okay, goodbye", "goodbye"),
+    ],
+)
+def test_it_replies_to_small_talk(index, text, kind):
+    decision = index.decide(text, "karvia", "fi", BANDS)
+    assert (decision.outcome, decision.reason) == ("reply", kind)
+    assert decision.candidates == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kiitos, milloin kirjasto on auki?",
+        "hei, miten haen rakennuslupaa",
+        "thanks, and how do I apply for daycare",
+        "hej, hur beställer jag tömning av soptunnan",
+    ],
+)
+def test_it_answers_a_question_that_comes_with_a_greeting(index, text):
+    assert index.decide(text, "karvia", "fi", BANDS).outcome != "reply"
+
+
+def test_it_takes_thanks_with_a_request_for_a_person_as_that_request(index):
+    decision = index.decide("asiakaspalvelija kiitos", "karvia", "fi", BANDS)
+    assert (decision.outcome, decision.reason) == ("handoff", "person_requested")
+
+
 # -- the decision bands -----------------------------------------------------------------------
 
 

@@ -115,9 +115,10 @@ def test_it_considers_an_entry_that_shares_no_word_with_the_message(index):
 
 def test_it_links_translations_by_what_their_answers_say(index):
     keys = {index.key_of(i): i for i in range(len(DOCS))}
-    assert index.translations[keys["library-sv"]] == {"fi": keys["library"]}
-    assert index.translations[keys["sauna"]] == {"sv": keys["sauna-sv"]}
-    assert "sv" not in index.translations.get(keys["clothes"], {})
+    library = {"fi": keys["library"], "sv": keys["library-sv"]}
+    assert index.versions(keys["library-sv"]) == index.versions(keys["library"]) == library
+    assert index.versions(keys["sauna"]) == {"fi": keys["sauna"], "sv": keys["sauna-sv"]}
+    assert index.versions(keys["clothes"]) == {"fi": keys["clothes"]}
 
 
 def test_it_answers_a_swedish_message_with_the_swedish_version(index):

@@ -7,8 +7,9 @@ from insights import unanswered_log
 
 
 def fill(apps: object, schema_editor: object) -> None:
-    # Messages stored before the table existed. rebuild() uses plain SQL, not the models.
-    unanswered_log.rebuild(using=schema_editor.connection)  # type: ignore[attr-defined]
+    # Messages stored before the table existed. rebuild() uses plain SQL, not the models;
+    # chat.Message.small_talk came later (chat/0006), and no message before it was that.
+    unanswered_log.rebuild(using=schema_editor.connection, small_talk_column=False)  # type: ignore[attr-defined]
 
 
 class Migration(migrations.Migration):

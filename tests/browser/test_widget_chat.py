@@ -10,7 +10,7 @@ import time
 import pytest
 from playwright.sync_api import Expect
 
-from chat.models import ContactRequest, Feedback, Rating
+from chat.models import ContactRequest, Conversation, Feedback, Rating
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 # Our own expect, not the shared one: a fresh server's first answer waits for the FAQ
@@ -89,6 +89,22 @@ def test_it_records_whether_an_answer_helped(page, live_server_url):
     expect(page.get_by_test_id("feedback").get_by_role("button", name="Ei")).to_have_attribute(
         "aria-pressed", "true"
     )
+
+
+def test_it_says_you_are_welcome_to_thanks_and_keeps_the_resident_with_the_bot(
+    page, live_server_url
+):
+    open_widget(page, f"{live_server_url}/demo/karvia/")
+    ask(page, "milloin kirjasto on auki")
+    expect(page.get_by_test_id("feedback")).to_have_count(1)
+    ask(page, "kiitos!")
+    expect(bot_messages(page)).to_have_count(2)
+    expect(bot_messages(page).last).to_contain_text("Ole hyvä!")
+    # Not an answer to rate, and no queue: the status line stays empty.
+    page.wait_for_timeout(500)
+    expect(page.get_by_test_id("feedback")).to_have_count(1)
+    expect(page.locator('[data-testid="message"][data-sender="system"]')).to_have_count(0)
+    assert Conversation.objects.get().state == "bot"
 
 
 def test_it_keeps_the_conversation_over_a_reload_and_navigation(page, live_server_url):

@@ -610,8 +610,8 @@
         const sugg = Array.isArray(f.suggestions) && f.suggestions.length;
         if (sugg) r.append(suggestions(f.suggestions));
         if (time) r.append(el('div', {cls: 'kc-meta', text: time}));
-        // The bot's answers (not its offers of choices) can be rated.
-        if (sender === 'bot' && !sugg) r.append(feedbackBox(f.seq));
+        // The bot's answers (not its offers of choices, nor its "you are welcome") can be rated.
+        if (sender === 'bot' && !sugg && f.small_talk !== true) r.append(feedbackBox(f.seq));
         place(r, f.seq);
       }
       if (sender === 'resident') disableSuggestions();
