@@ -30,6 +30,11 @@ STOP_WORDS = {
 }
 STEMMER_NAMES = {"sv": "swedish", "en": "english"}
 MIN_COMPOUND_PART = 3
+# A part found by splitting a word for matching (not translating) needs a longer tail:
+# "tömning" is not töm+ning.
+MIN_STEMMED_PART_TAIL = 5
+# Swedish definite and plural endings, longest first: the stemmer keeps some of them.
+SWEDISH_ENDINGS = ("arna", "erna", "orna", "en", "et", "na", "n", "t")
 MAX_TRANSLATED_TERMS = 10
 
 
@@ -113,32 +118,73 @@ class Analyzer:
                     self._stem_index[language] = index
         return index
 
-    def _headwords(self, word: str, language: str) -> list[str]:
-        """Dictionary headwords for an inflected word, or for the parts of a compound."""
+    def _lookup(self, word: str, language: str) -> list[str]:
+        """Dictionary headwords with the word's stem, or, for a Swedish definite or plural
+        form the stemmer leaves whole ("avfallet", "soptunnan"), without its ending."""
         by_stem = self._headwords_by_stem(language)
         found = by_stem.get(self.stem(word, language), [])
-        if found or len(word) < 2 * MIN_COMPOUND_PART:
+        if found or language != "sv":
             return found
-        # Swedish (and some English) compounds: hyres+bostad, återvinnings+station. The
-        # shortest head that works leaves the longest tail: kommunal+skatten, not
-        # kommunals+katten.
-        for cut in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART + 1):
+        for ending in SWEDISH_ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= MIN_COMPOUND_PART:
+                found = by_stem.get(self.stem(word[: -len(ending)], language), [])
+                if found:
+                    return found
+        return []
+
+    def _compound(
+        self, word: str, language: str, min_tail: int = MIN_COMPOUND_PART
+    ) -> tuple[list[str], list[str]] | None:
+        """The headwords of a compound's head and tail: hyres+bostad, återvinnings+station.
+        The shortest head that works leaves the longest tail: kommunal+skatten, not
+        kommunals+katten."""
+        if len(word) < 2 * MIN_COMPOUND_PART:
+            return None
+        for cut in range(MIN_COMPOUND_PART, len(word) - min_tail + 1):
             head, tail = word[:cut], word[cut:]
-            tail_words = by_stem.get(self.stem(tail, language), [])
+            tail_words = self._lookup(tail, language)
             if not tail_words:
                 continue
-            head_words = by_stem.get(self.stem(head, language), []) or (
-                by_stem.get(self.stem(head[:-1], language), []) if head.endswith("s") else []
+            head_words = self._lookup(head, language) or (
+                self._lookup(head[:-1], language) if head.endswith("s") else []
             )
             if head_words:
-                return head_words + tail_words
-        return []
+                return head_words, tail_words
+        return None
+
+    def _headwords(self, word: str, language: str) -> list[str]:
+        """Dictionary headwords for an inflected word, or for the parts of a compound."""
+        found = self._lookup(word, language)
+        if found:
+            return found
+        compound = self._compound(word, language)
+        return compound[0] + compound[1] if compound else []
+
+    def stemmed_forms(self, word: str, language: str) -> tuple[frozenset[str], frozenset[str]]:
+        """A Swedish or English word's stems beyond its own, and its compound parts' stems.
+
+        "avfallet" is also "avfall"; "matavfallet" has the parts "mat" and "avfall", so
+        that it meets "bioavfall" halfway, as Finnish compounds do through Voikko.
+        """
+        if not word.isalpha():
+            return frozenset(), frozenset()
+        found = self._lookup(word, language)
+        if found:
+            return frozenset(self.stem(h, language) for h in found), frozenset()
+        compound = self._compound(word, language, min_tail=MIN_STEMMED_PART_TAIL)
+        if compound is None:
+            return frozenset(), frozenset()
+        return frozenset(), frozenset(
+            self.stem(h, language) for h in (compound[0][0], compound[1][0])
+        )
 
     def translate_to_finnish(self, text: str, language: str) -> tuple[Word, ...]:
         """Each content word of an English or Swedish text as the Finnish terms it may mean."""
         return _cached_translation(self, text, language)
 
-    def _translate_word(self, word: str, language: str) -> frozenset[str]:
+    def _translate_word(self, word: str, language: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The Finnish lemmas a word may mean, and their compound parts (ruoanjäte: ruoka,
+        jäte), which let a translation meet the FAQ's other compounds (biojäte)."""
         dictionary = self.dictionaries[language]
         headwords = self._headwords(word, language)
         # The word itself first: its first senses are the likeliest.
@@ -147,6 +193,7 @@ class Analyzer:
         for headword in headwords:
             translations += [t for t in dictionary.translate(headword) if t not in translations]
         terms: list[str] = []
+        parts: dict[str, list[str]] = {}
         # Dictionary translations are base forms already; Voikko alone (no spaCy pass)
         # confirms each word and gives its lemma.
         for translation in translations:
@@ -155,7 +202,9 @@ class Analyzer:
                 main = analysed.lemma
                 if main not in STOP_WORDS["fi"] and main not in terms:
                     terms.append(main)
-        return frozenset(terms[:MAX_TRANSLATED_TERMS])
+                    parts[main] = list(analysed.parts)
+        kept = terms[:MAX_TRANSLATED_TERMS]
+        return frozenset(kept), frozenset(p for t in kept for p in parts[t]) - frozenset(kept)
 
     # -- language of a message -------------------------------------------------------------
 
@@ -194,13 +243,18 @@ def _cached_stemmed_words(analyzer: Analyzer, text: str, language: str) -> tuple
     for token in words(text):
         folded = fold(token)
         stem = analyzer.stem(token, language)
+        stop = folded in STOP_WORDS[language]
+        more, parts = (
+            (frozenset(), frozenset()) if stop else analyzer.stemmed_forms(token, language)
+        )
+        core = frozenset({stem}) | more
         result.append(
             Word(
                 surface=folded,
                 main=stem,
-                core=frozenset({stem}),
-                parts=frozenset(),
-                stop=folded in STOP_WORDS[language],
+                core=core,
+                parts=parts - core,
+                stop=stop,
                 known=True,
             )
         )
@@ -214,14 +268,21 @@ def _cached_translation(analyzer: Analyzer, text: str, language: str) -> tuple[W
         folded = fold(token)
         if folded in STOP_WORDS[language] or not token.isalpha():
             continue
-        terms = _cached_word_translation(analyzer, token, language)
+        if analyzer.finnish.word(token, token).proper:
+            # A place or a person ("Karvia") is not translated: its letters would only find
+            # a dictionary's kar+via. Which municipality's entries apply is the chat's
+            # scope; the name itself would outweigh the translated words.
+            continue
+        terms, parts = _cached_word_translation(analyzer, token, language)
         if terms:
             result.append(
-                Word(folded, folded, terms, frozenset(), stop=False, known=True, translated=True)
+                Word(folded, folded, terms, parts, stop=False, known=True, translated=True)
             )
     return tuple(result)
 
 
 @lru_cache(maxsize=50_000)
-def _cached_word_translation(analyzer: Analyzer, word: str, language: str) -> frozenset[str]:
+def _cached_word_translation(
+    analyzer: Analyzer, word: str, language: str
+) -> tuple[frozenset[str], frozenset[str]]:
     return analyzer._translate_word(word, language)

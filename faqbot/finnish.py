@@ -20,6 +20,7 @@ from faqbot.spoken_finnish import SPOKEN_WORDS, restored_diacritics, spoken_cand
 SPACY_MODEL = "spacy_fi_experimental_web_md"
 WORDBASE_RE = re.compile(r"\+([^+(]+)(?:\(([^)]*)\))?")
 MIN_PART_LENGTH = 3
+PROPER_NOUN_CLASSES = frozenset({"paikannimi", "etunimi", "sukunimi", "nimi"})
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class FinnishWord:
     parts: tuple[str, ...]  # folded compound parts, e.g. jäteastia → jate, astia
     known: bool
     raw: str = ""  # the lemma before folding, as the word vectors know it
+    proper: bool = False  # a name (a place, a person) in every reading Voikko has
 
 
 class FinnishMorphology:
@@ -136,4 +138,5 @@ def _analyse_word(morph: FinnishMorphology, surface: str, lemma: str) -> Finnish
     )
     # A compound's last part alone is not a compound part worth listing if it equals the
     # whole word (simple words have one part: themselves).
-    return FinnishWord(folded_main, alternatives, folded_parts, known=True, raw=main)
+    proper = all(a.get("CLASS") in PROPER_NOUN_CLASSES for a in analyses)
+    return FinnishWord(folded_main, alternatives, folded_parts, known=True, raw=main, proper=proper)

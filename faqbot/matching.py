@@ -145,21 +145,21 @@ class Weights:
     # score = ranking · features, features as in `ranking_features`; a logit, fitted by
     # faqbot.calibration. The default mirrors a hand-set blend of the three coverages.
     ranking: tuple[float, ...] = (
-        0.0, -1.716, -3.833, 1.989, 4.071, 1.813, 2.358, 0.545, -0.439, 0.719, 0.327, 2.150,
-        -1.901, -0.535, 3.954, -3.185, 2.976, 2.976, 8.103,
+        0.0, -0.820, -4.832, 3.078, 4.186, 1.890, 2.523, 0.321, -0.453, -0.544, 0.689, 1.329,
+        -2.001, -0.342, 3.610, -2.267, 2.927, 2.927, 7.790,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (
-        -3.620, 0.186, 0.740, 1.858, 1.118, 1.814, 0.680, 0.228, -2.072, -0.960, -1.553, 1.271,
-        0.422,
+        -2.724, 0.118, 0.606, 2.927, 0.762, 1.956, 0.421, 0.098, -1.793, -1.229, -2.247, 1.635,
+        1.694,
     )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.64
-    suggest: float = 0.31
+    answer: float = 0.66
+    suggest: float = 0.47
 
 
 DEFAULT_WEIGHTS = Weights()

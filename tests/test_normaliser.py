@@ -117,6 +117,24 @@ def test_it_translates_english_and_swedish_words_into_finnish(analyzer, text, la
     assert fold(finnish) in word.core
 
 
+def test_it_reads_swedish_definite_forms_and_compounds(analyzer):
+    (waste,) = analyzer.words("avfallet", "sv")
+    assert analyzer.stem("avfall", "sv") in waste.core  # the stemmer keeps "-et"
+    (station,) = analyzer.words("återvinningsstationen", "sv")
+    assert analyzer.stem("station", "sv") in station.parts
+
+
+def test_it_keeps_a_translations_compound_parts(analyzer):
+    # matavfall → ruoanjäte, which meets the FAQ's "biojäte" through "jäte".
+    (word,) = analyzer.translate_to_finnish("matavfallet", "sv")
+    assert fold("jäte") in word.parts
+
+
+def test_it_does_not_translate_place_names(analyzer):
+    words = analyzer.translate_to_finnish("biblioteket i Karvia", "sv")
+    assert [w.surface for w in words] == ["biblioteket"]
+
+
 def test_it_leaves_out_stop_words_when_translating(analyzer):
     words = analyzer.translate_to_finnish("where is the library", "en")
     assert [w.surface for w in words] == ["library"]

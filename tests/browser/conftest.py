@@ -13,9 +13,14 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import require_service
 from tests.servers import ROOT, daphne
+
+# Every page's answers come from a real server on a two-core machine that also runs the
+# browser: a bot reply or an index rebuild can take longer than Playwright's default 5 s.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
