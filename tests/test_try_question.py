@@ -78,6 +78,13 @@ def test_it_hands_over_a_request_for_a_person(kaisa, faq, karvia):
     assert result.reason == "person_requested"
 
 
+def test_it_shows_a_polite_reply_to_small_talk(kaisa, faq, karvia):
+    response = trial(kaisa, "kiitos paljon", karvia)
+    result = response.context["trial"]
+    assert (result.outcome, result.reason) == ("reply", "thanks")
+    assert 'data-outcome="reply"' in response.content.decode()
+
+
 def test_it_refuses_another_municipalitys_chat(kaisa, faq, pomarkku):
     response = trial(kaisa, "milloin kirjasto on auki", pomarkku)
     assert response.context["trial"] is None
