@@ -122,10 +122,13 @@ HANDOFF = (
     "Sorry, I did not find a reliable answer to that. A person from customer service can help you."
 )
 SUGGEST = "I am not sure I understood. Did you mean one of these?"
+SMALL_TALK_REPLY = "Hello! What can I help you with? Write your question in your own words."
+GREETINGS = ["hei", "moi", "hyvää päivää"]
 
 MESSAGE_COLUMNS = (
     "conversation_id", "seq", "sender", "text", "html", "client_scope", "internal",
     "agent_id", "faq_entry_id", "confidence", "candidates", "suggestions", "created",
+    "small_talk",
 )  # fmt: skip
 
 
@@ -198,6 +201,7 @@ def generate(conversations: int, seed: int = 6) -> None:
             suggestions: list | None = None,
             confidence: float | None = None,
             agent: int | None = None,
+            small_talk: bool = False,
         ) -> int:
             nonlocal seq, clock
             seq += 1
@@ -205,7 +209,7 @@ def generate(conversations: int, seed: int = 6) -> None:
             message_rows.append((
                 conversation_id, seq,  # noqa: B023 - called within this iteration only
                 sender, text, "", "", False, agent, entry, confidence,
-                "[]", json.dumps(suggestions or []), clock,
+                "[]", json.dumps(suggestions or []), clock, small_talk,
             ))  # fmt: skip
             return seq
 
@@ -230,8 +234,11 @@ def generate(conversations: int, seed: int = 6) -> None:
                 say("bot", "vastaus", entry=pk, confidence=1.0)
             else:
                 say("resident", rng.choice(SMALL_TALK))
-        else:  # handed off
-            say("resident", rng.choice(unanswerable if rng.random() < 0.85 else SMALL_TALK))
+        else:  # handed off, after a greeting now and then (which the bot answers itself)
+            if rng.random() < 0.15:
+                say("resident", rng.choice(GREETINGS))
+                say("bot", SMALL_TALK_REPLY, small_talk=True)
+            say("resident", rng.choice(unanswerable))
             say("bot", HANDOFF, confidence=round(rng.uniform(0, 0.3), 3))
             handoff_reason = "low_confidence"
             if kind < 0.73:
