@@ -178,6 +178,11 @@ class Analyzer:
             self.stem(h, language) for h in (compound[0][0], compound[1][0])
         )
 
+    def with_stems(self, words: frozenset[str], language: str) -> frozenset[str]:
+        """A word list with each word's stem added, as stemmed messages show the words
+        (the lexicons of faqbot.intent and faqbot.small_talk)."""
+        return _cached_with_stems(self, words, language)
+
     def translate_to_finnish(self, text: str, language: str) -> tuple[Word, ...]:
         """Each content word of an English or Swedish text as the Finnish terms it may mean."""
         return _cached_translation(self, text, language)
@@ -279,6 +284,11 @@ def _cached_translation(analyzer: Analyzer, text: str, language: str) -> tuple[W
                 Word(folded, folded, terms, parts, stop=False, known=True, translated=True)
             )
     return tuple(result)
+
+
+@lru_cache(maxsize=256)
+def _cached_with_stems(analyzer: Analyzer, words: frozenset[str], language: str) -> frozenset[str]:
+    return words | {analyzer.stem(w, language) for w in words}
 
 
 @lru_cache(maxsize=50_000)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from faqbot.faq_io import validate
+from faqbot.faq_io import resolve_groups, validate
 from faqbot.matching import Decision, FaqDoc, FaqIndex, Thresholds
 
 HANDOFF = "HANDOFF"
@@ -75,7 +75,9 @@ def docs_from_faq(data: object) -> list[FaqDoc]:
     if errors:
         raise EvaluationInputError(errors)
     assert isinstance(data, dict)
-    groups = translation_groups(data["entries"])
+    # Our export format may link translations ('group', 'translation_of'); the file's
+    # links alone, as validate() checked them.
+    groups, _problems = resolve_groups(data["entries"], use_database=False)
     return [
         FaqDoc(
             key=e["id"],
@@ -84,31 +86,11 @@ def docs_from_faq(data: object) -> list[FaqDoc]:
             question=e["question"],
             alternatives=tuple(e.get("alternatives", [])),
             answer=e["answer"],
-            group=groups.get(e["id"], ""),
+            group=str(groups[e["id"]]),
         )
         for e in data["entries"]
         if e.get("published", True)
     ]
-
-
-def translation_groups(entries: list[dict[str, Any]]) -> dict[str, str]:
-    """Each linked entry's translation group, from the optional 'group' and
-    'translation_of' of our export format (faqbot.faq_io; validated there)."""
-    target = {e["id"]: e["translation_of"] for e in entries if e.get("translation_of")}
-    group = {e["id"]: str(e["group"]) for e in entries if e.get("group")}
-
-    def root(key: str) -> str:
-        seen = {key}
-        while key in target and target[key] not in seen:
-            key = target[key]
-            seen.add(key)
-        return key
-
-    for key in target:
-        top = root(key)
-        shared = group.get(top) or f"translation-of:{top}"
-        group[key] = group[top] = shared
-    return group
 
 
 def load_faq(path: Path) -> list[FaqDoc]:

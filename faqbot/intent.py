@@ -8,7 +8,7 @@ request to be called. These are words of the languages, not of any FAQ.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from faqbot.analysis import Analyzer, Word
@@ -72,10 +72,10 @@ ENGLISH = Lexicon(
 SHORT_MESSAGE_WORDS = 3
 
 
-def _stemmed(lexicon: Lexicon, stem: Callable[[str], str]) -> Lexicon:
+def _stemmed(analyzer: Analyzer, lexicon: Lexicon, language: str) -> Lexicon:
     """The lexicon with each word's stem added, as stemmed messages show them."""
     return Lexicon(
-        **{name: frozenset(stem(w) for w in words) | words for name, words in vars(lexicon).items()}
+        **{name: analyzer.with_stems(words, language) for name, words in vars(lexicon).items()}
     )
 
 
@@ -96,17 +96,11 @@ def _matches(words: Sequence[Word], lexicon: Lexicon) -> bool:
     return has(lexicon.call) and has(lexicon.me)
 
 
-_STEMMED: dict[tuple[int, str], Lexicon] = {}
-
-
 def asks_for_person(analyzer: Analyzer, text: str) -> bool:
     """True when the message asks for a person, whatever else it is about."""
     if _matches(analyzer.words(text, "fi"), FINNISH):
         return True
     for language, lexicon in (("sv", SWEDISH), ("en", ENGLISH)):
-        key = (id(analyzer), language)
-        if key not in _STEMMED:
-            _STEMMED[key] = _stemmed(lexicon, lambda w, lang=language: analyzer.stem(w, lang))
-        if _matches(analyzer.words(text, language), _STEMMED[key]):
+        if _matches(analyzer.words(text, language), _stemmed(analyzer, lexicon, language)):
             return True
     return False

@@ -395,8 +395,9 @@ class FaqIndex:
             best = self._translation_by_meaning(index)
             if best is None:
                 best = self._translation_by_dictionary(index, finnish)
-            if best is not None and language not in self._versions[self._root.get(best, best)]:
-                self._link(self._root.get(best, best), index)
+            root = self._root.get(best, best) if best is not None else None
+            if root is not None and language not in self._versions[root]:
+                self._link(root, index)
 
     def _link(self, root: int, index: int) -> None:
         self._root[index] = root

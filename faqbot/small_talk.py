@@ -10,11 +10,11 @@ and English stems), like faqbot.intent; they are words of the languages, not of 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 from faqbot.analysis import Analyzer, Word
-from faqbot.folding import fold
+from faqbot.folding import fold, words
 
 Kind = Literal["greeting", "thanks", "goodbye", "acknowledgement"]
 # When a message is several of these ("thanks, bye"), the reply answers the last that a
@@ -60,25 +60,19 @@ LEXICONS: dict[str, dict[str, frozenset[str]]] = {
     },
 }
 
-_STEMMED: dict[tuple[int, str], dict[str, frozenset[str]]] = {}
-
 
 def _lexicon(analyzer: Analyzer, language: str) -> dict[str, frozenset[str]]:
     lexicon = LEXICONS[language]
     if language == "fi":
         return lexicon
-    key = (id(analyzer), language)
-    if key not in _STEMMED:
-        stem: Callable[[str], str] = lambda w: analyzer.stem(w, language)  # noqa: E731
-        _STEMMED[key] = {kind: words | {stem(w) for w in words} for kind, words in lexicon.items()}
-    return _STEMMED[key]
+    return {kind: analyzer.with_stems(forms, language) for kind, forms in lexicon.items()}
 
 
-def _kind(words: Sequence[Word], lexicon: dict[str, frozenset[str]]) -> Kind | None:
-    if not words or len(words) > MAX_WORDS:
+def _kind(analysed: Sequence[Word], lexicon: dict[str, frozenset[str]]) -> Kind | None:
+    if not analysed:
         return None
     found: set[Kind] = set()
-    for word in words:
+    for word in analysed:
         forms = {word.main, word.surface}
         kinds = [kind for kind in PRIORITY if not forms.isdisjoint(lexicon[kind])]
         if kinds:
@@ -90,6 +84,8 @@ def _kind(words: Sequence[Word], lexicon: dict[str, frozenset[str]]) -> Kind | N
 
 def small_talk(analyzer: Analyzer, text: str) -> Kind | None:
     """What kind of small talk the message is, in any of the three languages, or None."""
+    if len(words(text)) > MAX_WORDS:
+        return None  # a story, not a "thank you": not worth analysing three times
     for language in LEXICONS:
         kind = _kind(analyzer.words(text, language), _lexicon(analyzer, language))
         if kind is not None:

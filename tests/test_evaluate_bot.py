@@ -135,18 +135,25 @@ def test_it_refuses_a_bad_file(tmp_path, broken, capsys):
 
 
 def test_it_reads_the_translation_links_of_our_export_format():
-    from faqbot.evaluation import translation_groups
+    from faqbot.evaluation import docs_from_faq
+
+    group = "7d7c2a4e-8a4b-4b8e-9d0e-3f2c1b0a9e8d"
+
+    def entry(key: str, language: str, **link: str) -> dict:
+        return {"id": key, "municipality": None, "language": language, "question": key,
+                "alternatives": [], "answer": key, **link}  # fmt: skip
 
     entries = [
-        {"id": "fi"},
-        {"id": "sv", "translation_of": "fi"},
-        {"id": "en", "translation_of": "sv"},  # a chain ends at the same entry
-        {"id": "other"},
-        {"id": "a", "group": "7d7c"},
-        {"id": "b", "group": "7d7c"},
+        entry("fi", "fi"),
+        entry("sv", "sv", translation_of="fi"),
+        entry("en", "en", translation_of="sv"),  # a chain ends at the same entry
+        entry("other", "fi"),
+        entry("a", "fi", group=group),
+        entry("b", "sv", group=group),
     ]
-    groups = translation_groups(entries)
+    docs = docs_from_faq({"municipalities": FAQ["municipalities"], "entries": entries})
+    groups = {doc.key: doc.group for doc in docs}
     assert groups["fi"] == groups["sv"] == groups["en"]
-    assert groups["a"] == groups["b"] == "7d7c"
-    assert "other" not in groups
+    assert groups["a"] == groups["b"] == group
+    assert groups["other"] not in {groups[key] for key in groups if key != "other"}
     assert groups["fi"] != groups["a"]
