@@ -54,8 +54,6 @@ class Word:
     # filled in by the matcher.
     similar: tuple[tuple[str, float], ...] = ()
     similar_terms: frozenset[str] = frozenset()
-    # The parts that are a compound's last (its head: what the word is a kind of).
-    heads: frozenset[str] = frozenset()
 
     @property
     def terms(self) -> frozenset[str]:
@@ -94,7 +92,6 @@ class Analyzer:
                     main=analysed.lemma,
                     core=frozenset(core),
                     parts=frozenset(analysed.parts) - core,
-                    heads=frozenset(analysed.heads) - core,
                     lemma=analysed.raw,
                     stop=analysed.lemma in STOP_WORDS["fi"] or fold(surface) in STOP_WORDS["fi"],
                     known=analysed.known,
@@ -163,23 +160,23 @@ class Analyzer:
         compound = self._compound(word, language)
         return compound[0] + compound[1] if compound else []
 
-    def stemmed_forms(self, word: str, language: str) -> tuple[frozenset[str], frozenset[str], str]:
-        """A Swedish or English word's stems beyond its own, its compound parts' stems, and
-        the stem of the compound's head (its last part).
+    def stemmed_forms(self, word: str, language: str) -> tuple[frozenset[str], frozenset[str]]:
+        """A Swedish or English word's stems beyond its own, and its compound parts' stems.
 
         "avfallet" is also "avfall"; "matavfallet" has the parts "mat" and "avfall", so
         that it meets "bioavfall" halfway, as Finnish compounds do through Voikko.
         """
         if not word.isalpha():
-            return frozenset(), frozenset(), ""
+            return frozenset(), frozenset()
         found = self._lookup(word, language)
         if found:
-            return frozenset(self.stem(h, language) for h in found), frozenset(), ""
+            return frozenset(self.stem(h, language) for h in found), frozenset()
         compound = self._compound(word, language, min_tail=MIN_STEMMED_PART_TAIL)
         if compound is None:
-            return frozenset(), frozenset(), ""
-        head = self.stem(compound[1][0], language)
-        return frozenset(), frozenset({self.stem(compound[0][0], language), head}), head
+            return frozenset(), frozenset()
+        return frozenset(), frozenset(
+            self.stem(h, language) for h in (compound[0][0], compound[1][0])
+        )
 
     def with_stems(self, words: frozenset[str], language: str) -> frozenset[str]:
         """A word list with each word's stem added, as stemmed messages show the words
@@ -190,12 +187,9 @@ class Analyzer:
         """Each content word of an English or Swedish text as the Finnish terms it may mean."""
         return _cached_translation(self, text, language)
 
-    def _translate_word(
-        self, word: str, language: str
-    ) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-        """The Finnish lemmas a word may mean, their compound parts (ruoanjäte: ruoka,
-        jäte), which let a translation meet the FAQ's other compounds (biojäte), and those
-        compounds' heads (jäte)."""
+    def _translate_word(self, word: str, language: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The Finnish lemmas a word may mean, and their compound parts (ruoanjäte: ruoka,
+        jäte), which let a translation meet the FAQ's other compounds (biojäte)."""
         dictionary = self.dictionaries[language]
         headwords = self._headwords(word, language)
         # The word itself first: its first senses are the likeliest.
@@ -205,7 +199,6 @@ class Analyzer:
             translations += [t for t in dictionary.translate(headword) if t not in translations]
         terms: list[str] = []
         parts: dict[str, list[str]] = {}
-        heads: dict[str, tuple[str, ...]] = {}
         # Dictionary translations are base forms already; Voikko alone (no spaCy pass)
         # confirms each word and gives its lemma.
         for translation in translations:
@@ -215,13 +208,8 @@ class Analyzer:
                 if main not in STOP_WORDS["fi"] and main not in terms:
                     terms.append(main)
                     parts[main] = list(analysed.parts)
-                    heads[main] = analysed.heads
-        kept = frozenset(terms[:MAX_TRANSLATED_TERMS])
-        return (
-            kept,
-            frozenset(p for t in kept for p in parts[t]) - kept,
-            frozenset(h for t in kept for h in heads[t]) - kept,
-        )
+        kept = terms[:MAX_TRANSLATED_TERMS]
+        return frozenset(kept), frozenset(p for t in kept for p in parts[t]) - frozenset(kept)
 
     # -- language of a message -------------------------------------------------------------
 
@@ -261,8 +249,8 @@ def _cached_stemmed_words(analyzer: Analyzer, text: str, language: str) -> tuple
         folded = fold(token)
         stem = analyzer.stem(token, language)
         stop = folded in STOP_WORDS[language]
-        more, parts, head = (
-            (frozenset(), frozenset(), "") if stop else analyzer.stemmed_forms(token, language)
+        more, parts = (
+            (frozenset(), frozenset()) if stop else analyzer.stemmed_forms(token, language)
         )
         core = frozenset({stem}) | more
         result.append(
@@ -273,7 +261,6 @@ def _cached_stemmed_words(analyzer: Analyzer, text: str, language: str) -> tuple
                 parts=parts - core,
                 stop=stop,
                 known=True,
-                heads=frozenset({head} if head else ()) - core,
             )
         )
     return tuple(result)
@@ -291,13 +278,10 @@ def _cached_translation(analyzer: Analyzer, text: str, language: str) -> tuple[W
             # a dictionary's kar+via. Which municipality's entries apply is the chat's
             # scope; the name itself would outweigh the translated words.
             continue
-        terms, parts, heads = _cached_word_translation(analyzer, token, language)
+        terms, parts = _cached_word_translation(analyzer, token, language)
         if terms:
             result.append(
-                Word(
-                    folded, folded, terms, parts, stop=False, known=True, translated=True,
-                    heads=heads,
-                )  # fmt: skip
+                Word(folded, folded, terms, parts, stop=False, known=True, translated=True)
             )
     return tuple(result)
 
@@ -310,5 +294,5 @@ def _cached_with_stems(analyzer: Analyzer, words: frozenset[str], language: str)
 @lru_cache(maxsize=50_000)
 def _cached_word_translation(
     analyzer: Analyzer, word: str, language: str
-) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+) -> tuple[frozenset[str], frozenset[str]]:
     return analyzer._translate_word(word, language)

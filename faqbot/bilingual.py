@@ -76,9 +76,11 @@ class Dictionary:
             self._body = handle.read()
         self._offsets = offsets
 
-    def headwords(self) -> set[str]:
+    def headwords(self) -> list[str]:
+        """In the dictionary's order: which of a stem's headwords come first decides which
+        translations are kept, and a set's order changes from process to process."""
         self._ensure_loaded()
-        return set(self._offsets or ())
+        return list(self._offsets or ())
 
     def _ensure_loaded(self) -> None:
         if self._offsets is None:

@@ -31,9 +31,6 @@ class FinnishWord:
     known: bool
     raw: str = ""  # the lemma before folding, as the word vectors know it
     proper: bool = False  # a name (a place, a person) in every reading Voikko has
-    # The last part of each compound reading: what the compound is a kind of (a
-    # juhannus|kokko is a kokko; a lapsi|lisä is not a lapsi).
-    heads: tuple[str, ...] = ()
 
 
 class FinnishMorphology:
@@ -126,17 +123,13 @@ def _analyse_word(morph: FinnishMorphology, surface: str, lemma: str) -> Finnish
         return FinnishWord(fold(surface), (), (), known=False, raw=surface)
     lemmas: list[str] = []
     parts: list[str] = []
-    heads: list[str] = []
     for analysis in analyses:
         base = analysis.get("BASEFORM", "").lower()
         if base and base not in lemmas:
             lemmas.append(base)
-        reading = _parts(analysis.get("WORDBASES", ""))
-        for part in reading:
+        for part in _parts(analysis.get("WORDBASES", "")):
             if part not in parts:
                 parts.append(part)
-        if len(reading) > 1:
-            heads.append(reading[-1])
     main = lemma if lemma in lemmas else lemmas[0] if lemmas else surface
     folded_main = fold(main)
     alternatives = tuple(dict.fromkeys(fold(x) for x in lemmas if fold(x) != folded_main))
@@ -146,8 +139,4 @@ def _analyse_word(morph: FinnishMorphology, surface: str, lemma: str) -> Finnish
     # A compound's last part alone is not a compound part worth listing if it equals the
     # whole word (simple words have one part: themselves).
     proper = all(a.get("CLASS") in PROPER_NOUN_CLASSES for a in analyses)
-    folded_heads = tuple(dict.fromkeys(h for h in map(fold, heads) if h in folded_parts))
-    return FinnishWord(
-        folded_main, alternatives, folded_parts, known=True, raw=main, proper=proper,
-        heads=folded_heads,
-    )  # fmt: skip
+    return FinnishWord(folded_main, alternatives, folded_parts, known=True, raw=main, proper=proper)

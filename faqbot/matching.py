@@ -38,6 +38,7 @@ from rapidfuzz import fuzz, process
 
 from faqbot.analysis import Analyzer, Word
 from faqbot.intent import asks_for_person
+from faqbot.meaning_index import MeaningIndex, Similarity
 from faqbot.small_talk import small_talk
 
 # "reply": small talk, answered politely, not from the FAQ (faqbot.small_talk).
@@ -54,10 +55,6 @@ TRANSLATED_WORD_FACTOR = 0.8
 # A word that shares only compound parts with another (metsästys|kortti, kirjasto|kortti)
 # matches it partly, by the weight of the shared parts, and never fully.
 PART_CREDIT = 0.8
-# A compound is a kind of its last part (its head): a juhannus|kokko is a kokko, but a
-# lapsi|lisä (child benefit) is no lapsi and a katu|valo (street light) no katu. Sharing
-# the head is a match of that kind; sharing only the other parts counts this much less.
-MODIFIER_FACTOR = 0.5
 LONG_MESSAGE_WORDS = 4
 # Word vectors: a word the FAQ never uses matches the FAQ's words nearest in meaning, at
 # most this much, and only above this cosine similarity.
@@ -496,44 +493,35 @@ class FaqIndex:
                 texts.append(text)
                 owners.append(index)
         encoder = self.analyzer.sentences
-        self._sentence_vectors = encoder.passages(texts)
-        self._sentence_owner = np.array(owners, dtype=np.int64)
-        # Each entry's phrasings are consecutive rows: where each entry's begin.
-        self._sentence_starts = np.flatnonzero(
-            np.r_[True, self._sentence_owner[1:] != self._sentence_owner[:-1]]
-        )
         self._answer_vectors = encoder.passages([answer_passage(e.doc) for e in self._entries])
+        self._meaning_index = MeaningIndex(
+            encoder.passages(texts),
+            np.array(owners, dtype=np.int64),
+            self._answer_vectors,
+            len(self._entries),
+        )
         self._entry_languages = np.array([e.doc.language for e in self._entries])
         self._entry_owners = np.array([e.doc.municipality or "" for e in self._entries])
 
-    def _sentence_similarity(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Per entry, the cosine between the message and the entry's closest phrasing, and
-        between the message and the entry's answer."""
-        if not len(self._sentence_owner):
-            empty = np.zeros(len(self._entries), dtype=np.float32)
-            return empty, empty
+    def _sentence_similarity(self, text: str) -> Similarity | None:
+        """How alike in meaning the message is to each entry's phrasings and answer."""
+        if not self._entries:
+            return None
         # On both cores (OpenMP); run alongside the word analysis, the two slowed each
         # other down.
-        vector = self.analyzer.sentences.query(text)
-        best = np.maximum.reduceat(self._sentence_vectors @ vector, self._sentence_starts)
-        return best, self._answer_vectors @ vector
+        return Similarity(self._meaning_index, self.analyzer.sentences.query(text))
 
     def _nearest_in_meaning(
-        self, sentence: np.ndarray, language: str, municipality: str
+        self, similarity: Similarity | None, language: str, municipality: str
     ) -> list[int]:
         """The entries of a language that mean the most like the message, in scope first."""
+        if similarity is None:
+            return []
         of_language = self._entry_languages == language
         scope = self._scope(municipality)
-        chosen: list[int] = []
-        for mask, count in (
-            (scope, PRESELECT_SENTENCE),
-            (~scope, PRESELECT_SENTENCE_OTHERS),
-        ):
-            candidates = np.flatnonzero(mask & of_language)
-            if len(candidates) > count:
-                candidates = candidates[np.argpartition(-sentence[candidates], count)[:count]]
-            chosen += candidates.tolist()
-        return chosen
+        return similarity.nearest(scope & of_language, PRESELECT_SENTENCE) + similarity.nearest(
+            ~scope & of_language, PRESELECT_SENTENCE_OTHERS
+        )
 
     def _weight(self, word: Word, language: _Language, municipality: str = "") -> float:
         known = [language.idf[t] for t in word.terms if t in language.idf]
@@ -562,10 +550,6 @@ class FaqIndex:
             if word.similar_terms.isdisjoint(terms):
                 return 0.0
             return max(SIMILAR_CREDIT * sim for t, sim in word.similar if t in terms)
-        if not word.heads or not word.heads.isdisjoint(terms):
-            factor = 1.0
-        else:
-            factor = MODIFIER_FACTOR
         idf, default = language.idf, language.max_idf
         total = found = 0.0
         for part in word.parts:
@@ -573,7 +557,7 @@ class FaqIndex:
             total += weight
             if part in terms:
                 found += weight
-        return factor * PART_CREDIT * found / total
+        return PART_CREDIT * found / total
 
     # -- the message ------------------------------------------------------------------------
 
@@ -672,10 +656,16 @@ class FaqIndex:
                     matched.add(i)
             if not covered_message:
                 continue
-            covered_phrase = sum(
-                weight * (inside(word, message_terms, language) or similar.get(word.main, 0.0))
-                for word, weight in zip(phrase.words, phrase.weights, strict=True)
-            )
+            covered_phrase = 0.0
+            for word, weight in zip(phrase.words, phrase.weights, strict=True):
+                if not word.core.isdisjoint(message_terms):
+                    covered_phrase += weight
+                elif word.parts or word.similar or word.similar_terms:
+                    covered_phrase += weight * (
+                        inside(word, message_terms, language) or similar.get(word.main, 0.0)
+                    )
+                elif similar:
+                    covered_phrase += weight * similar.get(word.main, 0.0)
             cq, cp = covered_message / total, covered_phrase / phrase.total
             if cp:
                 f = (1 + beta2) * cq * cp / (beta2 * cq + cp)
@@ -719,7 +709,7 @@ class FaqIndex:
             *(0.0 for _ in LATE_FEATURES),  # set by `rank`
         )
         return Match(
-            score=self._rank_score(features),
+            score=0.0,  # `rank` scores the match once it has set the late features
             matched=tuple(words[i].surface for i in sorted(matched)),
             message_cover=best_cq,
             phrase_cover=best_cp,
@@ -741,18 +731,29 @@ class FaqIndex:
         scored: dict[int, Match] = {}
         message: dict[str, tuple[tuple[Word, ...], list[float]]] = {}
         by_language = self._message_words(text, detected)
-        sentence, answer_sentence = self._sentence_similarity(text)
+        similarity = self._sentence_similarity(text)
         scope = self._scope(municipality)
-        best_sentence = float(sentence[scope].max()) if scope.any() else 0.0
+        plans = []
         for code, words in by_language.items():
             lang = self._languages[code]
             weights = [self._weight(w, lang, municipality) for w in words]
             message[code] = (words, weights)
+            chosen = self._preselect(words, weights, lang, municipality)
+            chosen += self._nearest_in_meaning(similarity, code, municipality)
+            plans.append((code, words, weights, lang, list(dict.fromkeys(chosen))))
+        if similarity is None:
+            sentence = answer_sentence = np.zeros(len(self._entries), dtype=np.float32)
+            best_sentence = 0.0
+        else:
+            # The best in scope in any language, and every entry scored, exactly.
+            similarity.nearest(scope, PRESELECT_SENTENCE)
+            similarity.refine([index for *_, chosen in plans for index in chosen])
+            sentence, answer_sentence = similarity.phrase, similarity.answer
+            best_sentence = similarity.best(scope)
+        for code, words, weights, lang, chosen in plans:
             message_terms = frozenset(t for w in words for t in w.terms)
             vector = self._meaning(words) if code == "fi" else None
-            chosen = self._preselect(words, weights, lang, municipality)
-            chosen += self._nearest_in_meaning(sentence, code, municipality)
-            for index in dict.fromkeys(chosen):
+            for index in chosen:
                 entry = self._entries[index]
                 match = self._score(entry, words, weights, message_terms, lang, vector)
                 cross = 1.0 if code != detected else 0.0

@@ -101,4 +101,3 @@ def build() -> Path | None:
         # Moved into place whole, so a process never loads a half-written library.
         partial.replace(target)
     return target
-

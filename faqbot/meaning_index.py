@@ -1,0 +1,137 @@
+"""How alike in meaning a message is to each FAQ entry: its closest phrasing and its answer.
+
+The cosines of the message's sentence vector (faqbot.sentences) with every phrasing and
+answer of the FAQ. At a few hundred entries that is two small matrix products. At
+thousands it was the slowest step after the embedding itself: 15,000 phrasings × 384
+floats are 23 MB, read from memory on every message because the embedding has just
+filled the caches with the model. So a large index first compares in fewer dimensions
+(the phrasings' principal components, a third of the size) and computes the exact
+cosines only for the entries that matter: those the matcher scores, and the likeliest
+by the approximation. Entries never made exact keep their approximate value; no decision
+reads them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Up to this many phrasings the cosines are all exact.
+EXACT_ROWS = 4000
+REDUCED_DIMENSIONS = 128
+# How many more entries than asked for are made exact before the nearest are chosen.
+NEAREST_MARGIN = 6
+# Phrasings per entry in the table that finds each entry's best; entries with more are
+# handled apart.
+TABLE_WIDTH = 8
+
+
+class Similarity:
+    """One message's cosines with every entry: the closest phrasing and the answer."""
+
+    def __init__(self, index: MeaningIndex, vector: np.ndarray) -> None:
+        self._index = index
+        self._vector = vector
+        self.exact = np.zeros(index.entries, dtype=bool)
+        if index.reduced is None:
+            self.phrase, self.answer = index.exact_similarity(vector, None)
+            self.exact[:] = True
+        else:
+            self.phrase, self.answer = index.approximate_similarity(vector)
+
+    def refine(self, entries: np.ndarray | list[int]) -> None:
+        """Make these entries' cosines exact."""
+        wanted = np.asarray(entries, dtype=np.int64)
+        wanted = wanted[~self.exact[wanted]]
+        if not len(wanted):
+            return
+        wanted = np.unique(wanted)
+        phrase, answer = self._index.exact_similarity(self._vector, wanted)
+        self.phrase[wanted], self.answer[wanted] = phrase, answer
+        self.exact[wanted] = True
+
+    def nearest(self, mask: np.ndarray, count: int) -> list[int]:
+        """The `count` entries under the mask whose closest phrasing is the most alike."""
+        candidates = np.flatnonzero(mask)
+        if len(candidates) > count * NEAREST_MARGIN and not self.exact[candidates].all():
+            rough = np.argpartition(-self.phrase[candidates], count * NEAREST_MARGIN)
+            candidates = candidates[rough[: count * NEAREST_MARGIN]]
+        self.refine(candidates)
+        if len(candidates) > count:
+            candidates = candidates[np.argpartition(-self.phrase[candidates], count)[:count]]
+        return candidates.tolist()
+
+    def best(self, mask: np.ndarray) -> float:
+        """The highest exact phrase cosine under the mask (after `nearest` on it)."""
+        chosen = mask & self.exact
+        return float(self.phrase[chosen].max()) if chosen.any() else 0.0
+
+
+class MeaningIndex:
+    """The sentence vectors of an index's phrasings (rows owned by entries, each entry's
+    consecutive) and answers (one per entry)."""
+
+    def __init__(
+        self, phrases: np.ndarray, owners: np.ndarray, answers: np.ndarray, entries: int
+    ) -> None:
+        self.entries = entries
+        self.phrases = phrases
+        self.answers = answers
+        counts = np.bincount(owners, minlength=entries)
+        self._starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+        self._counts = counts
+        width = max(1, min(int(counts.max(initial=1)), TABLE_WIDTH))
+        columns = np.arange(width)
+        # Row numbers past the last stand for "no phrasing" (a cosine of -inf).
+        self._table = np.where(
+            columns < counts[:, None], self._starts[:, None] + columns, len(owners)
+        ).astype(np.int64)
+        self._overflow = np.flatnonzero(counts > width)
+        self.reduced: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        if len(phrases) > EXACT_ROWS:
+            self.reduced = _reduce(phrases)
+
+    def _best_phrases(self, cosines: np.ndarray, entries: np.ndarray | None) -> np.ndarray:
+        cosines = np.append(cosines, np.float32(-np.inf))
+        table = self._table if entries is None else self._table[entries]
+        best = cosines[table[:, 0]]
+        for column in range(1, table.shape[1]):
+            np.maximum(best, cosines[table[:, column]], out=best)
+        overflow = self._overflow if entries is None else np.intersect1d(entries, self._overflow)
+        for entry in overflow:
+            start = self._starts[entry]
+            value = cosines[start : start + self._counts[entry]].max()
+            best[entry if entries is None else np.searchsorted(entries, entry)] = value
+        return best
+
+    def exact_similarity(
+        self, vector: np.ndarray, entries: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Exact cosines for all entries (None) or for these sorted entries."""
+        if entries is None:
+            return self._best_phrases(self.phrases @ vector, None), self.answers @ vector
+        rows = np.concatenate(
+            [np.arange(self._starts[e], self._starts[e] + self._counts[e]) for e in entries]
+        )
+        cosines = np.full(len(self.phrases), -np.inf, dtype=np.float32)
+        cosines[rows] = self.phrases[rows] @ vector
+        return self._best_phrases(cosines, entries), self.answers[entries] @ vector
+
+    def approximate_similarity(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Approximate phrase cosines for all entries; answer cosines are left at zero
+        until refined (only the entries scored read them)."""
+        assert self.reduced is not None
+        basis, mean, phrases = self.reduced
+        # The mean's share is the same for every phrasing; added back, approximate and
+        # exact values compare.
+        approximate = phrases @ (basis @ vector) + np.float32(mean @ vector)
+        return self._best_phrases(approximate, None), np.zeros(self.entries, dtype=np.float32)
+
+
+def _reduce(phrases: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The phrasings' mean, their principal components, and the phrasings in those."""
+    mean = phrases.mean(axis=0)
+    sample = phrases[:: max(1, len(phrases) // 5000)] - mean
+    _, _, components = np.linalg.svd(sample, full_matrices=False)
+    basis = np.ascontiguousarray(components[:REDUCED_DIMENSIONS], dtype=np.float32)
+    reduced = np.ascontiguousarray((phrases - mean) @ basis.T, dtype=np.float32)
+    return basis, mean.astype(np.float32), reduced
