@@ -18,6 +18,7 @@ import numpy as np
 # Up to this many phrasings the cosines are all exact.
 EXACT_ROWS = 4000
 REDUCED_DIMENSIONS = 128
+PCA_SAMPLE = 2000
 # How many more entries than asked for are made exact before the nearest are chosen.
 NEAREST_MARGIN = 6
 # Phrasings per entry in the table that finds each entry's best; entries with more are
@@ -128,10 +129,15 @@ class MeaningIndex:
 
 
 def _reduce(phrases: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The phrasings' mean, their principal components, and the phrasings in those."""
-    mean = phrases.mean(axis=0)
-    sample = phrases[:: max(1, len(phrases) // 5000)] - mean
+    """The phrasings' mean, their principal components, and the phrasings in those.
+
+    The components come from a sample, and the projection avoids a centred copy of the
+    whole matrix: a large temporary array stays in the process's heap once freed.
+    """
+    mean = phrases.mean(axis=0, dtype=np.float64).astype(np.float32)
+    sample = phrases[:: max(1, len(phrases) // PCA_SAMPLE)][:PCA_SAMPLE] - mean
     _, _, components = np.linalg.svd(sample, full_matrices=False)
     basis = np.ascontiguousarray(components[:REDUCED_DIMENSIONS], dtype=np.float32)
-    reduced = np.ascontiguousarray((phrases - mean) @ basis.T, dtype=np.float32)
-    return basis, mean.astype(np.float32), reduced
+    reduced = phrases @ basis.T
+    reduced -= mean @ basis.T
+    return basis, mean, reduced

@@ -73,12 +73,27 @@ static int matmul_vnni(const block_q4_0 *W, const float *bias,
     float *sa = (float *)aligned_alloc(64, (size_t)L * np * 16 * sizeof(float));
     float *ca = (float *)aligned_alloc(64, (size_t)L * np * 16 * sizeof(float));
     if (!a8 || !sa || !ca) { free(a8); free(sa); free(ca); return 0; }
+#if defined(__AVX512VBMI__)
+    /* The interleave is one byte permutation of each 64 bytes (a pair of blocks). */
+    uint8_t order[64];
+    for (int odd = 0; odd < 2; odd++)
+        for (int j = 0; j < QK; j++) order[kc_lane_byte(odd, j)] = (uint8_t)(odd * QK + j);
+    const __m512i permutation = _mm512_loadu_si512((const void *)order);
+#endif
     for (int t = 0; t < L; t++) {
+#if defined(__AVX512VBMI__)
+        for (int p = 0; p < np; p++) {
+            size_t at = (size_t)t * nin + (size_t)p * 2 * QK;
+            _mm512_store_si512((void *)(a8 + at), _mm512_permutexvar_epi8(
+                permutation, _mm512_loadu_si512((const void *)(aq + at))));
+        }
+#else
         for (int b = 0; b < nb; b++) {
             const int8_t *src = aq + (size_t)t * nin + b * QK;
             int8_t *pair = a8 + (size_t)t * nin + (b & ~1) * QK;
             for (int j = 0; j < QK; j++) pair[kc_lane_byte(b & 1, j)] = src[j];
         }
+#endif
         for (int p = 0; p < np; p++)
             for (int k = 0; k < 16; k++) {
                 size_t tb = (size_t)t * nb + 2 * p + (k & 1);
