@@ -660,7 +660,7 @@ class FaqIndex:
             for word, weight in zip(phrase.words, phrase.weights, strict=True):
                 if not word.core.isdisjoint(message_terms):
                     covered_phrase += weight
-                elif word.parts or word.similar or word.similar_terms:
+                elif word.parts or word.similar_terms:
                     covered_phrase += weight * (
                         inside(word, message_terms, language) or similar.get(word.main, 0.0)
                     )
