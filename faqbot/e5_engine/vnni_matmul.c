@@ -22,7 +22,9 @@ typedef struct {
 } kc_expanded;
 
 /* The model's matrices (72 for e5-small), expanded on first use and kept for the life
- * of the process: the engine loads one model per process. */
+ * of the process, by the address of the matrix in the mapped model file. A process loads
+ * one model; a model loaded again at another address is expanded again, and once the
+ * table is full the engine's own kernel serves the rest. */
 #define KC_MAX_MATRICES 256
 static kc_expanded kc_cache[KC_MAX_MATRICES];
 static int kc_count = 0;
