@@ -745,11 +745,10 @@ class FaqIndex:
             sentence = answer_sentence = np.zeros(len(self._entries), dtype=np.float32)
             best_sentence = 0.0
         else:
-            # The best in scope in any language, and every entry scored, exactly.
-            similarity.nearest(scope, PRESELECT_SENTENCE)
+            # Every entry scored, and the best in scope in any language, exactly.
             similarity.refine([index for *_, chosen in plans for index in chosen])
+            best_sentence = similarity.best(scope, PRESELECT_SENTENCE)
             sentence, answer_sentence = similarity.phrase, similarity.answer
-            best_sentence = similarity.best(scope)
         for code, words, weights, lang, chosen in plans:
             message_terms = frozenset(t for w in words for t in w.terms)
             vector = self._meaning(words) if code == "fi" else None

@@ -61,8 +61,10 @@ class Similarity:
             candidates = candidates[np.argpartition(-self.phrase[candidates], count)[:count]]
         return candidates.tolist()
 
-    def best(self, mask: np.ndarray) -> float:
-        """The highest exact phrase cosine under the mask (after `nearest` on it)."""
+    def best(self, mask: np.ndarray, count: int) -> float:
+        """The highest exact phrase cosine under the mask, once the `count` nearest under
+        it are exact."""
+        self.nearest(mask, count)
         chosen = mask & self.exact
         return float(self.phrase[chosen].max()) if chosen.any() else 0.0
 

@@ -79,7 +79,7 @@ def test_it_approximates_a_large_faq_and_makes_exact_what_is_read(faq, monkeypat
         assert sorted(nearest) == sorted(np.argsort(-best)[:5].tolist())
         assert np.allclose(similarity.phrase[nearest], best[nearest], atol=1e-5)
         assert np.allclose(similarity.answer[nearest], answer[nearest], atol=1e-5)
-        assert similarity.best(everyone) == pytest.approx(best.max(), abs=1e-5)
+        assert similarity.best(everyone, 5) == pytest.approx(best.max(), abs=1e-5)
         similarity.refine([3, 7, 3])
         assert np.allclose(similarity.phrase[[3, 7]], best[[3, 7]], atol=1e-5)
 
