@@ -93,17 +93,15 @@ class MeaningIndex:
         if len(phrases) > EXACT_ROWS:
             self.reduced = _reduce(phrases)
 
-    def _best_phrases(self, cosines: np.ndarray, entries: np.ndarray | None) -> np.ndarray:
+    def _best_phrases(self, cosines: np.ndarray) -> np.ndarray:
+        """Each entry's highest cosine, from one per phrasing."""
         cosines = np.append(cosines, np.float32(-np.inf))
-        table = self._table if entries is None else self._table[entries]
-        best = cosines[table[:, 0]]
-        for column in range(1, table.shape[1]):
-            np.maximum(best, cosines[table[:, column]], out=best)
-        overflow = self._overflow if entries is None else np.intersect1d(entries, self._overflow)
-        for entry in overflow:
+        best = cosines[self._table[:, 0]]
+        for column in range(1, self._table.shape[1]):
+            np.maximum(best, cosines[self._table[:, column]], out=best)
+        for entry in self._overflow:
             start = self._starts[entry]
-            value = cosines[start : start + self._counts[entry]].max()
-            best[entry if entries is None else np.searchsorted(entries, entry)] = value
+            best[entry] = cosines[start : start + self._counts[entry]].max()
         return best
 
     def exact_similarity(
@@ -111,13 +109,17 @@ class MeaningIndex:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Exact cosines for all entries (None) or for these sorted entries."""
         if entries is None:
-            return self._best_phrases(self.phrases @ vector, None), self.answers @ vector
-        rows = np.concatenate(
-            [np.arange(self._starts[e], self._starts[e] + self._counts[e]) for e in entries]
-        )
-        cosines = np.full(len(self.phrases), -np.inf, dtype=np.float32)
-        cosines[rows] = self.phrases[rows] @ vector
-        return self._best_phrases(cosines, entries), self.answers[entries] @ vector
+            return self._best_phrases(self.phrases @ vector), self.answers @ vector
+        # Only the entries' own rows: the table's, and an overflowing entry's in full.
+        table = self._table[entries]
+        present = table < len(self.phrases)
+        cosines = np.full(table.shape, -np.inf, dtype=np.float32)
+        cosines[present] = self.phrases[table[present]] @ vector
+        best = cosines.max(axis=1)
+        for at in np.flatnonzero(self._counts[entries] > table.shape[1]):
+            start, count = self._starts[entries[at]], self._counts[entries[at]]
+            best[at] = (self.phrases[start : start + count] @ vector).max()
+        return best, self.answers[entries] @ vector
 
     def approximate_similarity(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Approximate phrase cosines for all entries; answer cosines are left at zero
@@ -127,7 +129,7 @@ class MeaningIndex:
         # The mean's share is the same for every phrasing; added back, approximate and
         # exact values compare.
         approximate = phrases @ (basis @ vector) + np.float32(mean @ vector)
-        return self._best_phrases(approximate, None), np.zeros(self.entries, dtype=np.float32)
+        return self._best_phrases(approximate), np.zeros(self.entries, dtype=np.float32)
 
 
 def _reduce(phrases: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
