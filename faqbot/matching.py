@@ -27,6 +27,7 @@ How a message is scored against an entry:
 from __future__ import annotations
 
 import math
+import operator
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -91,9 +92,6 @@ RANKING_FEATURES = (
 MAX_MARGIN = 5.0
 
 
-# Features that only `rank` can set: it knows the message's languages and every entry's
-# sentence similarity.
-LATE_FEATURES = RANKING_FEATURES[RANKING_FEATURES.index("cross_language") :]
 # Sentence similarities (cosines of e5 embeddings) fall between about 0.7 and 0.95; the
 # features are centred and scaled to the range of the others.
 SENTENCE_CENTRE = 0.8
@@ -155,6 +153,11 @@ class Weights:
         -2.724, 0.118, 0.606, 2.927, 0.762, 1.956, 0.421, 0.098, -1.793, -1.229, -2.247, 1.635,
         1.694,
     )  # fmt: skip
+
+    def __post_init__(self) -> None:
+        # Checked once here: the ranking's dot product runs for every candidate unchecked.
+        if len(self.ranking) != len(RANKING_FEATURES):
+            raise ValueError(f"{len(RANKING_FEATURES)} ranking weights expected")
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,8 @@ class _Phrase:
     text: str = ""  # the content words' lemmas, for fuzzy comparison
     weights: tuple[float, ...] = ()
     total: float = 1.0
+    # (word, weight, whether it can match in part: compound parts or similar words)
+    items: tuple[tuple[Word, float, bool], ...] = ()
 
 
 @dataclass
@@ -258,6 +263,48 @@ class _Language:
     vector_terms: list[str] = field(default_factory=list)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)  # postings as numpy arrays
     vectors: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class _MessageView:
+    """The message as words of one FAQ language, and what every entry's score reads of it
+    (worked out once per message, not once per entry)."""
+
+    words: tuple[Word, ...]
+    weights: list[float]
+    terms: frozenset[str]
+    vector: np.ndarray | None  # mean word vector (Finnish)
+    total: float = 1.0
+    content: int = 0  # words that are not stop words
+    content_text: str = ""  # their lemmas, for fuzzy comparison
+    similar: dict[str, float] = field(default_factory=dict)
+    beta2: float = 1.0
+    # (position, word, weight, whether it can match in part: compound parts or similar words)
+    items: tuple[tuple[int, Word, float, bool], ...] = ()
+
+    @classmethod
+    def of(
+        cls, words: tuple[Word, ...], weights: list[float], vector: np.ndarray | None
+    ) -> _MessageView:
+        content = [w.main for w in words if not w.stop]
+        # A long message tells a story around its question: what matters is how much of an
+        # entry's phrasing it contains more than how much of it the phrasing explains.
+        beta = 1.0 + min(1.0, max(0.0, (len(content) - LONG_MESSAGE_WORDS) / 8))
+        return cls(
+            words,
+            weights,
+            frozenset(t for w in words for t in w.terms),
+            vector,
+            total=sum(weights) or 1.0,
+            content=len(content),
+            content_text=" ".join(content),
+            similar={t: SIMILAR_CREDIT * sim for w in words for t, sim in w.similar},
+            beta2=beta**2,
+            items=tuple(
+                (i, w, weight, bool(w.parts or w.similar_terms))
+                for i, (w, weight) in enumerate(zip(words, weights, strict=True))
+            ),
+        )
 
 
 def phrasings(doc: FaqDoc) -> tuple[str, ...]:
@@ -327,6 +374,10 @@ class FaqIndex:
             for phrase in entry.phrases:
                 phrase.weights = tuple(self._weight(w, language) for w in phrase.words)
                 phrase.total = sum(phrase.weights) or 1.0
+                phrase.items = tuple(
+                    (w, weight, bool(w.parts or w.similar_terms))
+                    for w, weight in zip(phrase.words, phrase.weights, strict=True)
+                )
 
     # -- building ---------------------------------------------------------------------------
 
@@ -625,42 +676,38 @@ class FaqIndex:
     def _score(
         self,
         entry: _Entry,
-        words: Sequence[Word],
-        weights: Sequence[float],
-        message_terms: frozenset[str],
+        message: _MessageView,
         language: _Language,
-        message_vector: np.ndarray | None = None,
+        late: tuple[float, float, float, float, float],
     ) -> Match:
+        """The entry's features and score. `late`: whether the message was read through
+        translation, whether the entry is in the page's language, and the sentence
+        cosines (see RANKING_FEATURES)."""
         inside = self._inside
-        total = sum(weights) or 1.0
-        similar = {t: SIMILAR_CREDIT * sim for w in words for t, sim in w.similar}
-        # A long message tells a story around its question: what matters is how much of an
-        # entry's phrasing it contains more than how much of it the phrasing explains.
-        content = sum(1 for w in words if not w.stop)
-        beta2 = (1.0 + min(1.0, max(0.0, (content - LONG_MESSAGE_WORDS) / 8))) ** 2
+        words, weights, message_terms = message.words, message.weights, message.terms
+        total, similar, beta2 = message.total, message.similar, message.beta2
         best_f = best_cq = best_cp = 0.0
         matched: set[int] = set()
         for phrase in entry.phrases:
             covered_message = 0.0
             terms = phrase.terms
-            for i, word in enumerate(words):
+            for i, word, weight, partial in message.items:
                 # The common case inline: the word itself is there, or nothing of it is.
                 if not word.core.isdisjoint(terms):
-                    share = 1.0
-                elif word.parts or word.similar:
-                    share = inside(word, terms, language)
-                else:
-                    continue
-                if share:
-                    covered_message += weights[i] * share
+                    covered_message += weight
                     matched.add(i)
+                elif partial:
+                    share = inside(word, terms, language)
+                    if share:
+                        covered_message += weight * share
+                        matched.add(i)
             if not covered_message:
                 continue
             covered_phrase = 0.0
-            for word, weight in zip(phrase.words, phrase.weights, strict=True):
+            for word, weight, partial in phrase.items:
                 if not word.core.isdisjoint(message_terms):
                     covered_phrase += weight
-                elif word.parts or word.similar_terms:
+                elif partial:
                     covered_phrase += weight * (
                         inside(word, message_terms, language) or similar.get(word.main, 0.0)
                     )
@@ -673,53 +720,72 @@ class FaqIndex:
                     best_f, best_cq, best_cp = f, cq, cp
         coverage = answer = missing = 0.0
         evidence = False
-        for word, weight in zip(words, weights, strict=True):
-            found = inside(word, entry.terms, language)
-            in_answer = inside(word, entry.answer_terms, language)
+        entry_terms, answer_terms = entry.terms, entry.answer_terms
+        for _i, word, weight, partial in message.items:
+            if not word.core.isdisjoint(entry_terms):
+                found = 1.0
+            else:
+                found = inside(word, entry_terms, language) if partial else 0.0
+            if not word.core.isdisjoint(answer_terms):
+                in_answer = 1.0
+            else:
+                in_answer = inside(word, answer_terms, language) if partial else 0.0
             coverage += weight * found
             answer += weight * in_answer
             if not word.stop:
-                missing = max(missing, weight * (1.0 - max(found, in_answer)))
-                evidence = evidence or max(found, in_answer) > 0
-        content_words = [w.main for w in words if not w.stop]
+                either = max(found, in_answer)
+                missing = max(missing, weight * (1.0 - either))
+                evidence = evidence or either > 0
         fuzzy = max(
-            (fuzz.token_set_ratio(" ".join(content_words), p.text) for p in entry.phrases),
+            (fuzz.token_set_ratio(message.content_text, p.text) for p in entry.phrases),
             default=0.0,
         )
-        matched_share = sum(1 for i in matched if not words[i].stop) / max(len(content_words), 1)
-        rarest = max((weights[i] for i in matched if not words[i].stop), default=0.0)
+        content_matched = [i for i in matched if not words[i].stop]
+        matched_share = len(content_matched) / max(message.content, 1)
+        rarest = max((weights[i] for i in content_matched), default=0.0)
         meaning = (
-            float(entry.vector @ message_vector)
-            if entry.vector is not None and message_vector is not None
+            float(entry.vector @ message.vector)
+            if entry.vector is not None and message.vector is not None
             else 0.0
         )
+        cross, own_language, sentence, sentence_lead, answer_sentence = late
+        coverage /= total
+        missing /= language.max_idf
         features = (
             1.0,
             best_f,
             best_cq,
             best_cp,
-            coverage / total,
+            coverage,
             answer / total,
             0.0 if entry.doc.municipality is None else 1.0,
             fuzzy / 100.0,
             matched_share,
-            missing / language.max_idf,
+            missing,
             rarest / language.max_idf,
             meaning,
-            *(0.0 for _ in LATE_FEATURES),  # set by `rank`
+            cross,
+            own_language,
+            # Through translation only the coverage can be trusted; in the message's own
+            # language, what the entry lacks says most.
+            cross * coverage,
+            (1.0 - cross) * missing,
+            sentence,
+            sentence_lead,
+            answer_sentence,
         )
         return Match(
-            score=0.0,  # `rank` scores the match once it has set the late features
+            score=self._rank_score(features),
             matched=tuple(words[i].surface for i in sorted(matched)),
             message_cover=best_cq,
             phrase_cover=best_cp,
-            missing=missing / language.max_idf,
+            missing=missing,
             evidence=evidence,
             features=features,
         )
 
     def _rank_score(self, features: tuple[float, ...]) -> float:
-        return sum(c * f for c, f in zip(self.weights.ranking, features, strict=True))
+        return sum(map(operator.mul, self.weights.ranking, features))
 
     def _confidence(self, features: tuple[float, ...]) -> float:
         x = sum(c * f for c, f in zip(self.weights.calibration, features, strict=True))
@@ -750,26 +816,18 @@ class FaqIndex:
             best_sentence = similarity.best(scope, PRESELECT_SENTENCE)
             sentence, answer_sentence = similarity.phrase, similarity.answer
         for code, words, weights, lang, chosen in plans:
-            message_terms = frozenset(t for w in words for t in w.terms)
-            vector = self._meaning(words) if code == "fi" else None
+            view = _MessageView.of(words, weights, self._meaning(words) if code == "fi" else None)
+            cross = 1.0 if code != detected else 0.0
             for index in chosen:
                 entry = self._entries[index]
-                match = self._score(entry, words, weights, message_terms, lang, vector)
-                cross = 1.0 if code != detected else 0.0
-                base = match.features[: -len(LATE_FEATURES)]
-                features = (
-                    *base,
+                late = (
                     cross,
                     1.0 if entry.doc.language == language else 0.0,
-                    # Through translation only the coverage can be trusted; in the
-                    # message's own language, what the entry lacks says most.
-                    cross * base[RANKING_FEATURES.index("coverage")],
-                    (1.0 - cross) * base[RANKING_FEATURES.index("missing")],
                     (float(sentence[index]) - SENTENCE_CENTRE) * SENTENCE_SCALE,
                     (float(sentence[index]) - best_sentence) * SENTENCE_SCALE,
                     (float(answer_sentence[index]) - SENTENCE_CENTRE) * SENTENCE_SCALE,
                 )
-                match = replace(match, score=self._rank_score(features), features=features)
+                match = self._score(entry, view, lang, late)
                 if index not in scored or match.score > scored[index].score:
                     scored[index] = match
         inside, others = [], []
