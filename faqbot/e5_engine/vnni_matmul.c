@@ -21,7 +21,7 @@
 
 typedef struct {
     const void *key;  /* the matrix in the model file */
-    uint8_t *w;       /* [nout/16][nin/4][16 rows][4 inputs] nibbles 0..15 */
+    uint8_t *w;       /* [nout/16][nb][4][16 rows][4 inputs] two nibbles a byte */
     float *d;         /* [nout/16][nb][16 rows] the blocks' scales */
 } kc_expanded;
 
@@ -38,18 +38,22 @@ static const kc_expanded *kc_expand(const block_q4_0 *W, int nout, int nin) {
         if (kc_cache[i].key == W) return &kc_cache[i];
     if (kc_count == KC_MAX_MATRICES) return NULL;
     int nb = nin / QK;
-    uint8_t *w = (uint8_t *)aligned_alloc(64, (size_t)nout * nin);
+    uint8_t *w = (uint8_t *)aligned_alloc(64, (size_t)nout * nin / 2);
     float *d = (float *)aligned_alloc(64, (size_t)nout * nb * sizeof(float));
     if (!w || !d) { free(w); free(d); return NULL; }
+    memset(w, 0, (size_t)nout * nin / 2);
     for (int r = 0; r < nout; r++) {
         int g = r / KC_ROWS, lane = r % KC_ROWS;
         const block_q4_0 *wr = W + (size_t)r * nb;
         for (int b = 0; b < nb; b++) {
             d[((size_t)g * nb + b) * KC_ROWS + lane] = fp16_to_fp32(wr[b].d);
             for (int j = 0; j < QK; j++) {
-                int i = b * QK + j;  /* the input this nibble multiplies */
                 uint8_t nibble = j < 16 ? wr[b].qs[j] & 0x0F : wr[b].qs[j - 16] >> 4;
-                w[(((size_t)g * (nin / 4) + i / 4) * KC_ROWS + lane) * 4 + i % 4] = nibble;
+                /* Inputs 4q..4q+3 of the block in the low nibbles of vector q, inputs
+                 * 16 + 4q.. in its high nibbles (q = 0..3). */
+                int q = (j % 16) / 4, high = j >= 16;
+                size_t at = (((size_t)g * nb + b) * (QK / 8) + q) * 64 + lane * 4 + j % 4;
+                w[at] |= (uint8_t)(nibble << (4 * high));
             }
         }
     }
@@ -68,9 +72,10 @@ static int matmul_vnni(const block_q4_0 *W, const float *bias,
 #pragma omp critical(kc_expand)
     xw = kc_expand(W, nout, nin);
     if (!xw) return 0;
+    const __m512i low_nibbles = _mm512_set1_epi8(0x0F);
 #pragma omp parallel for schedule(static) if (!omp_in_parallel())
     for (int g = 0; g < groups; g++) {
-        const uint8_t *wg = xw->w + (size_t)g * (nin / 4) * 64;
+        const uint8_t *wg = xw->w + (size_t)g * nin * KC_ROWS / 2;
         const float *dg = xw->d + (size_t)g * nb * KC_ROWS;
         __m512 bv = bias ? _mm512_loadu_ps(bias + g * KC_ROWS) : _mm512_setzero_ps();
         for (int t0 = 0; t0 < L; t0 += KC_TOKENS) {
@@ -83,13 +88,18 @@ static int matmul_vnni(const block_q4_0 *W, const float *bias,
             for (int b = 0; b < nb; b++) {
                 __m512i dot[KC_TOKENS];
                 for (int k = 0; k < KC_TOKENS; k++) dot[k] = _mm512_setzero_si512();
-                const uint8_t *wb = wg + (size_t)b * (QK / 4) * 64;
-                for (int q = 0; q < QK / 4; q++) {
-                    __m512i wv = _mm512_load_si512((const void *)(wb + q * 64));
+                const uint8_t *wb = wg + (size_t)b * (QK / 8) * 64;
+                for (int q = 0; q < QK / 8; q++) {
+                    __m512i packed = _mm512_load_si512((const void *)(wb + q * 64));
+                    __m512i lo = _mm512_and_si512(packed, low_nibbles);
+                    __m512i hi = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low_nibbles);
                     for (int k = 0; k < KC_TOKENS; k++) {
-                        int32_t four;  /* inputs 4q..4q+3 of block b */
-                        memcpy(&four, aq + (size_t)tok[k] * nin + b * QK + q * 4, sizeof four);
-                        dot[k] = _mm512_dpbusd_epi32(dot[k], wv, _mm512_set1_epi32(four));
+                        const int8_t *a = aq + (size_t)tok[k] * nin + b * QK + q * 4;
+                        int32_t four;  /* inputs 4q..4q+3 of block b, then 16 + 4q.. */
+                        memcpy(&four, a, sizeof four);
+                        dot[k] = _mm512_dpbusd_epi32(dot[k], lo, _mm512_set1_epi32(four));
+                        memcpy(&four, a + 16, sizeof four);
+                        dot[k] = _mm512_dpbusd_epi32(dot[k], hi, _mm512_set1_epi32(four));
                     }
                 }
                 __m512 dw = _mm512_load_ps(dg + (size_t)b * KC_ROWS);
