@@ -74,11 +74,21 @@ def test_it_is_what_the_encoder_loads(library):
     assert Path(encoder._engine()._lib._name) == library  # type: ignore[attr-defined]
 
 
-def test_it_does_not_build_from_an_engine_source_it_was_not_written_for(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "anchor",
+    [
+        "#define RO 8",
+        "#define MAT(W, B, Y, NOUT, NIN) matmul_q4q8",
+        "#define QUANT(X, NIN) quantize",
+    ],
+)
+def test_it_does_not_build_from_an_engine_source_it_was_not_written_for(
+    tmp_path, monkeypatch, anchor
+):
+    source = e5_engine.engine_source().read_text()
+    assert anchor in source
     changed = tmp_path / "e5.c"
-    changed.write_text(
-        e5_engine.engine_source().read_text().replace("#define RO 8", "#define RO 4")
-    )
+    changed.write_text(source.replace(anchor, anchor.replace("#define", "#define CHANGED_")))
     monkeypatch.setattr(e5_engine, "engine_source", lambda: changed)
     with pytest.raises(e5_engine.EngineSourceChanged):
         e5_engine.combined_source()

