@@ -281,6 +281,8 @@ class _MessageView:
     beta2: float = 1.0
     # (position, word, weight, whether it can match in part: compound parts or similar words)
     items: tuple[tuple[int, Word, float, bool], ...] = ()
+    # Every term any of its words can match, in full or in part.
+    reach: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -304,6 +306,7 @@ class _MessageView:
                 (i, w, weight, bool(w.parts or w.similar_terms))
                 for i, (w, weight) in enumerate(zip(words, weights, strict=True))
             ),
+            reach=frozenset(t for w in words for t in (*w.terms, *w.similar_terms)),
         )
 
 
@@ -689,8 +692,10 @@ class FaqIndex:
         best_f = best_cq = best_cp = 0.0
         matched: set[int] = set()
         for phrase in entry.phrases:
-            covered_message = 0.0
             terms = phrase.terms
+            if terms.isdisjoint(message.reach):
+                continue  # nothing of the message is in it, not even in part
+            covered_message = 0.0
             for i, word, weight, partial in message.items:
                 # The common case inline: the word itself is there, or nothing of it is.
                 if not word.core.isdisjoint(terms):
