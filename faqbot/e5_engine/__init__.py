@@ -94,11 +94,21 @@ def build() -> Path | None:
     if not cpu_supported():
         return None
     target = _library_path()
-    if target.exists():
-        return target
+    if not target.exists():
+        _compile(target)
+    # Earlier builds are never served again (their name no longer matches); a process
+    # that has one loaded keeps its mapping.
+    for old in BUILD_DIR.glob("libe5-*.so"):
+        if old != target:
+            old.unlink(missing_ok=True)
+    return target
+
+
+def _compile(target: Path) -> None:
     BUILD_DIR.mkdir(exist_ok=True)
     include = engine_source().parent  # e5.h
-    with tempfile.TemporaryDirectory() as tmp:
+    # Beside the target: a rename is only atomic (and only possible) on one filesystem.
+    with tempfile.TemporaryDirectory(dir=BUILD_DIR) as tmp:
         source = Path(tmp) / "e5_vnni.c"
         source.write_text(combined_source())
         partial = Path(tmp) / target.name
@@ -108,4 +118,3 @@ def build() -> Path | None:
         )
         # Moved into place whole, so a process never loads a half-written library.
         partial.replace(target)
-    return target
