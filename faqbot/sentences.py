@@ -6,8 +6,8 @@ PyTorch is needed. Texts with the same meaning get nearby vectors whatever their
 language: "milloin kirjasto aukeaa", "library opening hours" and "när är biblioteket
 öppet" meet, which word-by-word matching cannot do for paraphrases and other languages.
 
-An embedding takes about 4.5 ms on two cores with the engine compiled for the CPU
-(faqbot.e5_engine; 9 ms with the wheel's), a long answer more, so each text is embedded
+An embedding takes about 2 ms on two cores with the engine compiled for the CPU
+(faqbot.e5_engine; 11 ms with the wheel's), a long answer more, so each text is embedded
 once: messages as they come (a small cache, for retries and evaluation), phrasings and
 answers as an index is built, kept in the process and, through `take_new` and `preload`,
 in the database (faqbot.sentence_store), so that other processes and later builds find
