@@ -231,6 +231,18 @@ def axe_violations(page, options: dict | None = None) -> list[dict]:
     """axe-core's violations on the whole page, the widget's open shadow root included."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # Checked as the resident sees it once the panel has opened: halfway through its
+    # fade-in every colour is paler, and axe would measure that. (Endless animations,
+    # such as the typing dots, have no end to wait for.)
+    page.evaluate(
+        """() => {
+          const roots = [document, ...[...document.querySelectorAll('*')]
+            .filter(e => e.shadowRoot).map(e => e.shadowRoot)];
+          return Promise.all(roots.flatMap(r => r.getAnimations())
+            .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+            .map(a => a.finished.catch(() => null)));
+        }"""
+    )
     results = Axe().run(page, options=options or {"resultTypes": ["violations"]})
     return results.response["violations"]
 
