@@ -6,7 +6,11 @@ The procedure, run by `python manage.py calibrate_bot --faq F --questions Q`:
    index scores (up to RANK_POOL) with their features (faqbot.matching.RANKING_FEATURES)
    and fit a conditional-logit model (softmax over each question's candidates, L2, Newton's
    method) so that the expected entry scores highest. Its coefficients weigh the features
-   into each candidate's score.
+   into each candidate's score. A feature whose meaning says which way it counts (more
+   coverage can only mean a better match) keeps its weight to that sign (RANKING_SIGNS):
+   one fitted against it is set to zero and the rest fitted again. The coverage features
+   overlap, and on 200 questions the plain fit gave some of them negative weights that
+   another set of questions would not bear out.
 2. Confidence: with that ranking, for each question whose decision the confidence decides
    (not a request for a person),
    take the features of the best candidate (faqbot.matching.confidence_features) and
@@ -40,6 +44,11 @@ L2 = 0.05
 
 
 RANK_POOL = 20
+# Per ranking feature (faqbot.matching.RANKING_FEATURES): +1 where more of it can only
+# mean a better match, -1 where less, 0 where either could be learned.
+RANKING_SIGNS = np.array([
+    0, 1, 1, 1, 1, 1, 1, 1, 1, -1, 1, 1, 0, 0, 1, -1, 1, 1, 1,
+])  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -70,9 +79,23 @@ def candidate_pools(
 
 
 def fit_ranker(pools: list[tuple[np.ndarray, int] | None], l2: float = L2) -> np.ndarray:
-    """Conditional logit: maximise the softmax probability of each expected candidate."""
+    """Conditional logit: maximise the softmax probability of each expected candidate,
+    each weight kept to the sign its feature's meaning gives it (RANKING_SIGNS)."""
     usable = [p for p in pools if p is not None]
     size = usable[0][0].shape[1]
+    fixed = np.zeros(size, dtype=bool)
+    while True:
+        w = _fit_ranker(usable, size, l2, fixed)
+        wrong = RANKING_SIGNS * w < -1e-9
+        if not wrong.any():
+            return w
+        # The most wrongly signed weight is set to zero and the rest fitted again.
+        fixed[int(np.argmin(RANKING_SIGNS * w))] = True
+
+
+def _fit_ranker(
+    usable: list[tuple[np.ndarray, int]], size: int, l2: float, fixed: np.ndarray
+) -> np.ndarray:
     w = np.zeros(size)
     penalty = np.eye(size) * l2
     penalty[0, 0] = 1.0  # the constant feature cancels out in a softmax; keep it at 0
@@ -86,6 +109,9 @@ def fit_ranker(pools: list[tuple[np.ndarray, int] | None], l2: float = L2) -> np
             mean = p @ rows
             gradient -= rows[right] - mean
             hessian += (rows * p[:, None]).T @ rows - np.outer(mean, mean)
+        gradient[fixed] = 0.0
+        hessian[fixed, :] = 0.0
+        hessian[:, fixed] = 0.0
         step = np.linalg.solve(hessian + np.eye(size) * 1e-9, gradient)
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -94,7 +120,11 @@ def fit_ranker(pools: list[tuple[np.ndarray, int] | None], l2: float = L2) -> np
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> np.ndarray:
-    """Coefficients of a logistic regression (the first feature is the constant 1)."""
+    """Coefficients of a logistic regression (the first feature is the constant 1).
+
+    Unconstrained, unlike the ranker: the candidate's score is one of the features and
+    already holds the others, so a weight against a feature's meaning is a correction
+    of the score, not noise."""
     w = np.zeros(x.shape[1])
     penalty = np.eye(x.shape[1]) * l2
     penalty[0, 0] = 0.0  # no shrinking of the intercept

@@ -141,17 +141,18 @@ def confidence_features(
 class Weights:
     """How the features of one entry combine, and how the result becomes a confidence."""
 
-    # score = ranking · features, features as in `ranking_features`; a logit, fitted by
-    # faqbot.calibration. The default mirrors a hand-set blend of the three coverages.
+    # score = ranking · features, features as in RANKING_FEATURES; a logit, fitted by
+    # faqbot.calibration with each weight kept to its feature's sign (RANKING_SIGNS): a
+    # zero is a feature whose weight came out against its meaning.
     ranking: tuple[float, ...] = (
-        0.0, -0.820, -4.832, 3.078, 4.186, 1.890, 2.523, 0.321, -0.453, -0.544, 0.689, 1.329,
-        -2.001, -0.342, 3.610, -2.267, 2.927, 2.927, 7.790,
+        0.0, 0.0, 0.0, 2.292, 0.884, 1.362, 2.398, 0.0, 0.0, -0.591, 0.117, 1.576,
+        -2.334, -0.466, 3.136, -2.620, 2.635, 2.635, 7.831,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (
-        -2.724, 0.118, 0.606, 2.927, 0.762, 1.956, 0.421, 0.098, -1.793, -1.229, -2.247, 1.635,
-        1.694,
+        -2.289, 0.153, 0.603, 2.768, 0.901, 0.593, 0.670, 0.020, -1.711, -1.186, -2.477, 2.198,
+        1.425,
     )  # fmt: skip
 
     def __post_init__(self) -> None:
@@ -163,7 +164,7 @@ class Weights:
 @dataclass(frozen=True)
 class Thresholds:
     answer: float = 0.66
-    suggest: float = 0.47
+    suggest: float = 0.44
 
 
 DEFAULT_WEIGHTS = Weights()
