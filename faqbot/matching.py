@@ -266,6 +266,12 @@ class _Language:
     vectors: np.ndarray | None = None
 
 
+def _matches_in_part(word: Word) -> bool:
+    """Whether the word can match without itself being there: through its compound parts
+    or through words of similar meaning."""
+    return bool(word.parts or word.similar_terms)
+
+
 @dataclass(frozen=True)
 class _MessageView:
     """The message as words of one FAQ language, and what every entry's score reads of it
@@ -304,7 +310,7 @@ class _MessageView:
             similar={t: SIMILAR_CREDIT * sim for w in words for t, sim in w.similar},
             beta2=beta**2,
             items=tuple(
-                (i, w, weight, bool(w.parts or w.similar_terms))
+                (i, w, weight, _matches_in_part(w))
                 for i, (w, weight) in enumerate(zip(words, weights, strict=True))
             ),
             reach=frozenset(t for w in words for t in (*w.terms, *w.similar_terms)),
@@ -379,7 +385,7 @@ class FaqIndex:
                 phrase.weights = tuple(self._weight(w, language) for w in phrase.words)
                 phrase.total = sum(phrase.weights) or 1.0
                 phrase.items = tuple(
-                    (w, weight, bool(w.parts or w.similar_terms))
+                    (w, weight, _matches_in_part(w))
                     for w, weight in zip(phrase.words, phrase.weights, strict=True)
                 )
 
@@ -472,7 +478,8 @@ class FaqIndex:
             )
             if not len(pool):
                 return None
-            similarity = self._answer_vectors[pool] @ self._answer_vectors[of]
+            answers = self._meaning_index.answers
+            similarity = answers[pool] @ answers[of]
             order = np.argsort(-similarity)[:2]
             runner_up = float(similarity[order[1]]) if len(order) > 1 else 0.0
             return int(pool[order[0]]), float(similarity[order[0]]), runner_up
@@ -548,14 +555,16 @@ class FaqIndex:
                 texts.append(text)
                 owners.append(index)
         encoder = self.analyzer.sentences
-        self._answer_vectors = encoder.passages([answer_passage(e.doc) for e in self._entries])
         self._meaning_index = MeaningIndex(
             encoder.passages(texts),
             np.array(owners, dtype=np.int64),
-            self._answer_vectors,
+            encoder.passages([answer_passage(e.doc) for e in self._entries]),
             len(self._entries),
         )
         self._entry_languages = np.array([e.doc.language for e in self._entries])
+        self._of_language = {
+            code: self._entry_languages == code for code in set(self._entry_languages.tolist())
+        }
         self._entry_owners = np.array([e.doc.municipality or "" for e in self._entries])
 
     def _sentence_similarity(self, text: str) -> Similarity | None:
@@ -570,9 +579,9 @@ class FaqIndex:
         self, similarity: Similarity | None, language: str, municipality: str
     ) -> list[int]:
         """The entries of a language that mean the most like the message, in scope first."""
-        if similarity is None:
+        of_language = self._of_language.get(language)
+        if similarity is None or of_language is None:
             return []
-        of_language = self._entry_languages == language
         scope = self._scope(municipality)
         return similarity.nearest(scope & of_language, PRESELECT_SENTENCE) + similarity.nearest(
             ~scope & of_language, PRESELECT_SENTENCE_OTHERS
