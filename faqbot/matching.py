@@ -30,7 +30,7 @@ import math
 import operator
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -220,6 +220,20 @@ class Match:
     features: tuple[float, ...] = ()  # see RANKING_FEATURES
     # Whether some content word of the message is found in the entry (phrasings or answer)
     evidence: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Lexical:
+    """What of an entry's match the message's words tell, before its sentence vector is
+    ready (see FaqIndex.rank)."""
+
+    features: tuple[float, ...]  # RANKING_FEATURES up to `meaning`
+    coverage: float
+    missing: float
+    matched: tuple[str, ...]
+    message_cover: float
+    phrase_cover: float
+    evidence: bool
 
 
 @dataclass
@@ -567,13 +581,13 @@ class FaqIndex:
         }
         self._entry_owners = np.array([e.doc.municipality or "" for e in self._entries])
 
-    def _sentence_similarity(self, text: str) -> Similarity | None:
-        """How alike in meaning the message is to each entry's phrasings and answer."""
+    def _sentence_similarity_soon(self, text: str) -> Callable[[], Similarity | None]:
+        """How alike in meaning the message is to each entry's phrasings and answer, once
+        the embedding that has started on the encoder's thread (faqbot.sentences) ends."""
         if not self._entries:
-            return None
-        # On both cores (OpenMP); run alongside the word analysis, the two slowed each
-        # other down.
-        return Similarity(self._meaning_index, self.analyzer.sentences.query(text))
+            return lambda: None
+        pending = self.analyzer.sentences.query_soon(text)
+        return lambda: Similarity(self._meaning_index, pending.result())
 
     def _nearest_in_meaning(
         self, similarity: Similarity | None, language: str, municipality: str
@@ -686,16 +700,9 @@ class FaqIndex:
 
     # -- scoring ----------------------------------------------------------------------------
 
-    def _score(
-        self,
-        entry: _Entry,
-        message: _MessageView,
-        language: _Language,
-        late: tuple[float, float, float, float, float],
-    ) -> Match:
-        """The entry's features and score. `late`: whether the message was read through
-        translation, whether the entry is in the page's language, and the sentence
-        cosines (see RANKING_FEATURES)."""
+    def _lexical(self, entry: _Entry, message: _MessageView, language: _Language) -> _Lexical:
+        """The entry's features that the message's words give (RANKING_FEATURES up to
+        `meaning`)."""
         inside = self._inside
         words, weights, message_terms = message.words, message.weights, message.terms
         total, similar, beta2 = message.total, message.similar, message.beta2
@@ -763,39 +770,55 @@ class FaqIndex:
             if entry.vector is not None and message.vector is not None
             else 0.0
         )
-        cross, own_language, sentence, sentence_lead, answer_sentence = late
         coverage /= total
         missing /= language.max_idf
-        features = (
-            1.0,
-            best_f,
+        return _Lexical(
+            (
+                1.0,
+                best_f,
+                best_cq,
+                best_cp,
+                coverage,
+                answer / total,
+                0.0 if entry.doc.municipality is None else 1.0,
+                fuzzy / 100.0,
+                matched_share,
+                missing,
+                rarest / language.max_idf,
+                meaning,
+            ),
+            coverage,
+            missing,
+            tuple(words[i].surface for i in sorted(matched)),
             best_cq,
             best_cp,
-            coverage,
-            answer / total,
-            0.0 if entry.doc.municipality is None else 1.0,
-            fuzzy / 100.0,
-            matched_share,
-            missing,
-            rarest / language.max_idf,
-            meaning,
+            evidence,
+        )
+
+    def _complete(self, lexical: _Lexical, late: tuple[float, float, float, float, float]) -> Match:
+        """The entry's match and score. `late`: whether the message was read through
+        translation, whether the entry is in the page's language, and the sentence
+        cosines (see RANKING_FEATURES)."""
+        cross, own_language, sentence, sentence_lead, answer_sentence = late
+        features = (
+            *lexical.features,
             cross,
             own_language,
             # Through translation only the coverage can be trusted; in the message's own
             # language, what the entry lacks says most.
-            cross * coverage,
-            (1.0 - cross) * missing,
+            cross * lexical.coverage,
+            (1.0 - cross) * lexical.missing,
             sentence,
             sentence_lead,
             answer_sentence,
         )
         return Match(
             score=self._rank_score(features),
-            matched=tuple(words[i].surface for i in sorted(matched)),
-            message_cover=best_cq,
-            phrase_cover=best_cp,
-            missing=missing,
-            evidence=evidence,
+            matched=lexical.matched,
+            message_cover=lexical.message_cover,
+            phrase_cover=lexical.phrase_cover,
+            missing=lexical.missing,
+            evidence=lexical.evidence,
             features=features,
         )
 
@@ -806,43 +829,57 @@ class FaqIndex:
         x = sum(c * f for c, f in zip(self.weights.calibration, features, strict=True))
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
 
-    def rank(self, text: str, municipality: str, language: str) -> Ranking:
-        """In-scope entries by score, best first, and the best of other municipalities."""
+    def rank(
+        self,
+        text: str,
+        municipality: str,
+        language: str,
+        similarity_soon: Callable[[], Similarity | None] | None = None,
+    ) -> Ranking:
+        """In-scope entries by score, best first, and the best of other municipalities.
+
+        The message's words are read and the entries they point to scored on them while
+        its sentence vector is computed on the encoder's thread; the sentence features and
+        the entries nearest in meaning follow once it is ready."""
+        if similarity_soon is None:
+            similarity_soon = self._sentence_similarity_soon(text)
         detected = self.analyzer.detect_language(text, language)
-        scored: dict[int, Match] = {}
         message: dict[str, tuple[tuple[Word, ...], list[float]]] = {}
         by_language = self._message_words(text, detected)
-        similarity = self._sentence_similarity(text)
-        scope = self._scope(municipality)
         plans = []
         for code, words in by_language.items():
             lang = self._languages[code]
             weights = [self._weight(w, lang, municipality) for w in words]
             message[code] = (words, weights)
+            view = _MessageView.of(words, weights, self._meaning(words) if code == "fi" else None)
             chosen = self._preselect(words, weights, lang, municipality)
-            chosen += self._nearest_in_meaning(similarity, code, municipality)
-            plans.append((code, words, weights, lang, list(dict.fromkeys(chosen))))
+            lexical = {index: self._lexical(self._entries[index], view, lang) for index in chosen}
+            plans.append((code, view, lang, lexical))
+        similarity = similarity_soon()
         if similarity is None:
             sentence = answer_sentence = np.zeros(len(self._entries), dtype=np.float32)
             best_sentence = 0.0
         else:
+            for code, view, lang, lexical in plans:
+                for index in self._nearest_in_meaning(similarity, code, municipality):
+                    if index not in lexical:
+                        lexical[index] = self._lexical(self._entries[index], view, lang)
             # Every entry scored, and the best in scope in any language, exactly.
-            similarity.refine([index for *_, chosen in plans for index in chosen])
-            best_sentence = similarity.best(scope, PRESELECT_SENTENCE)
+            similarity.refine([index for *_, lexical in plans for index in lexical])
+            best_sentence = similarity.best(self._scope(municipality), PRESELECT_SENTENCE)
             sentence, answer_sentence = similarity.phrase, similarity.answer
-        for code, words, weights, lang, chosen in plans:
-            view = _MessageView.of(words, weights, self._meaning(words) if code == "fi" else None)
+        scored: dict[int, Match] = {}
+        for code, _view, _lang, lexical in plans:
             cross = 1.0 if code != detected else 0.0
-            for index in chosen:
-                entry = self._entries[index]
+            for index, partial in lexical.items():
                 late = (
                     cross,
-                    1.0 if entry.doc.language == language else 0.0,
+                    1.0 if self._entries[index].doc.language == language else 0.0,
                     (float(sentence[index]) - SENTENCE_CENTRE) * SENTENCE_SCALE,
                     (float(sentence[index]) - best_sentence) * SENTENCE_SCALE,
                     (float(answer_sentence[index]) - SENTENCE_CENTRE) * SENTENCE_SCALE,
                 )
-                match = self._score(entry, view, lang, late)
+                match = self._complete(partial, late)
                 if index not in scored or match.score > scored[index].score:
                     scored[index] = match
         inside, others = [], []
@@ -971,10 +1008,12 @@ class FaqIndex:
         self, text: str, municipality: str, language: str, thresholds: Thresholds | None = None
     ) -> Decision:
         thresholds = thresholds or DEFAULT_THRESHOLDS
+        # Started first, to run beside all the rest (a greeting's is not waited for).
+        similarity_soon = self._sentence_similarity_soon(text)
         kind = small_talk(self.analyzer, text)
         if kind is not None and not asks_for_person(self.analyzer, text):
             return Decision("reply", (), kind, self.analyzer.detect_language(text, language))
-        ranking = self.rank(text, municipality, language)
+        ranking = self.rank(text, municipality, language, similarity_soon)
         inside, detected = ranking.inside, ranking.detected
         inside = self._in_message_language(inside, detected)
         top = inside[:SUGGESTION_COUNT]

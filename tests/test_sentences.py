@@ -7,6 +7,7 @@ The texts are written for these tests; none come from the evaluation sets.
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import numpy as np
@@ -175,3 +176,26 @@ def test_it_drops_stored_vectors_of_texts_no_longer_in_use(faq):
 def test_it_reads_only_the_start_of_a_very_long_message(encoder):
     start = ("Milloin kirjasto on auki? " * 24)[: sentences.QUERY_CHARS]
     assert np.allclose(encoder.query(start + "x" * 1400), encoder.query(start + "y" * 1400))
+
+
+def test_it_embeds_a_message_on_its_own_thread_while_the_caller_goes_on(monkeypatch):
+    encoder = sentences.SentenceEncoder()
+    engine = encoder._engine()
+    embed = engine.query
+    caller_went_on = threading.Event()
+    threads = []
+
+    def query_once_the_caller_went_on(text):
+        threads.append(threading.current_thread().name)
+        assert caller_went_on.wait(timeout=10)
+        return embed(text)
+
+    monkeypatch.setattr(engine, "query", query_once_the_caller_went_on)
+    pending = encoder.query_soon(LIBRARY)
+    caller_went_on.set()  # would never be reached if query_soon waited for the vector
+    vector = pending.result()
+    assert threads == ["faqbot-embed_0"]
+    assert np.allclose(vector, sentences.default_encoder().query(LIBRARY), atol=1e-5)
+    # A message seen before is not embedded again.
+    assert np.array_equal(encoder.query_soon(LIBRARY).result(), vector)
+    assert len(threads) == 1
