@@ -57,10 +57,8 @@ class SentenceEncoder:
     (the e5 models are trained with these two roles).
 
     The engine runs on one thread of the encoder's own, for every text: it is not
-    documented as thread-safe, and OpenMP spins its threads between steps only while a
-    process has no more of them than cores. With a second caller's team, every step of
-    an embedding waited for a sleeping thread to wake: a 2-core embedding took longer
-    than a 1-core one.
+    documented as thread-safe, and a single calling thread keeps OpenMP to one team of
+    threads in the process (each thread that calls it gets its own team).
     """
 
     def __init__(self) -> None:
@@ -127,9 +125,11 @@ class SentenceEncoder:
         return future
 
     def _embed_query(self, text: str, started: threading.Event) -> np.ndarray:
-        engine = self._engine()
-        self._set_threads(QUERY_THREADS)
-        started.set()
+        try:
+            engine = self._engine()
+            self._set_threads(QUERY_THREADS)
+        finally:
+            started.set()  # the caller waits for this, even when the model fails to load
         vector = engine.query(text)  # type: ignore[attr-defined]
         with self._lock:
             self._queries[text] = vector
