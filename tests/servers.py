@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import subprocess
@@ -107,6 +108,51 @@ def daphne(port: int | None = None, *, warm: bool = False, **env: str) -> Iterat
                 process.kill()
                 process.wait()
     log.unlink(missing_ok=True)
+
+
+# The FAQ revisions that servers shared by several tests see: above any a test reaches by
+# its own edits, and a step apart.
+SHARED_REVISION_BASE = 10**12
+SHARED_REVISION_STEP = 10**6
+_tests_on_shared_servers = itertools.count(1)
+BUSY_CONNECTIONS = """
+    SELECT count(*) FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'
+"""
+
+
+def start_another_test_on_shared_servers() -> None:
+    """Make servers that served earlier tests rebuild their FAQ index for this one.
+
+    The database is emptied after each test, so the revision counter starts again: a
+    number a server has built its index for could come back with other entries."""
+    from faqbot.models import FaqRevision
+
+    value = SHARED_REVISION_BASE + next(_tests_on_shared_servers) * SHARED_REVISION_STEP
+    FaqRevision.objects.update_or_create(pk=1, defaults={"value": value})
+
+
+def wait_until_the_servers_are_quiet(quiet_s: float = 0.5, timeout: float = 15.0) -> None:
+    """Wait until no other connection to the test database has been busy for quiet_s.
+
+    Called once a test's clients have gone, before the database is emptied: a server
+    still writing what their leaving set off (presence, the queue) would deadlock with
+    the emptying."""
+    if connection.vendor != "postgresql":
+        time.sleep(quiet_s)  # SQLite does not tell who is at work
+        return
+    deadline = time.monotonic() + timeout
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(BUSY_CONNECTIONS)
+            busy = cursor.fetchone()[0]
+        if busy:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_s:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the servers were still busy with the database after {timeout} s")
 
 
 def redis_available(url: str) -> bool:

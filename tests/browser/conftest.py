@@ -16,7 +16,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import require_service
-from tests.servers import ROOT, daphne
+from tests.servers import (
+    ROOT,
+    daphne,
+    start_another_test_on_shared_servers,
+    wait_until_the_servers_are_quiet,
+)
 
 # Every page's answers come from a real server on a two-core machine that also runs the
 # browser: a bot reply or an index rebuild can take longer than Playwright's default 5 s.
@@ -60,12 +65,26 @@ def browser(django_db_setup) -> Iterator:
         browser.close()
 
 
-@pytest.fixture
-def live_server_url(transactional_db, faq) -> Iterator[str]:
-    # Warm: a test's first question would otherwise wait for the language models to load,
-    # longer than an expect's 5 s on a busy machine.
+@pytest.fixture(scope="session")
+def shared_server(django_db_setup) -> Iterator[str]:
+    """One daphne for the browser tests that do not stop their server (live_server_url).
+
+    Starting a server and loading its language models took 4 to 10 s a test, more than
+    most of these tests themselves. Warm: a test's first question would otherwise wait for
+    the models to load, longer than an expect's 5 s on a busy machine."""
     with daphne(warm=True) as url:
         yield url
+
+
+@pytest.fixture
+def live_server_url(transactional_db, faq, browser, shared_server) -> Iterator[str]:
+    start_another_test_on_shared_servers()
+    yield shared_server
+    # The test's pages leave first: the server's work on their leaving (presence, queue)
+    # must be over before the database is emptied.
+    for context in browser.contexts:
+        context.close()
+    wait_until_the_servers_are_quiet()
 
 
 @pytest.fixture
