@@ -80,8 +80,12 @@ def shared_server(django_db_setup) -> Iterator[str]:
 def live_server_url(transactional_db, faq, browser, shared_server) -> Iterator[str]:
     start_another_test_on_shared_servers()
     yield shared_server
-    # The test's pages leave first: the server's work on their leaving (presence, queue)
-    # must be over before the database is emptied.
+    leave_the_shared_server(browser)
+
+
+def leave_the_shared_server(browser) -> None:
+    """At a test's end: its pages leave, and the server's work on their leaving (presence,
+    the queue) is over before the database is emptied."""
     for context in browser.contexts:
         context.close()
     wait_until_the_servers_are_quiet()

@@ -14,11 +14,12 @@ from django.core.management import call_command
 from playwright.sync_api import Expect
 
 from chat.models import Message
-from tests.servers import daphne
+from tests.browser.conftest import leave_the_shared_server
+from tests.servers import start_another_test_on_shared_servers
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
-# Our own expect, not the shared one: a fresh server's first answer waits for the FAQ
-# matcher's warm-up, which on a busy two-core machine can take longer than the default 5 s.
+# Our own expect, not the shared one: the first answer waits for the index of the demo FAQ
+# to be built, which on a busy two-core machine can take longer than the default 5 s.
 expect = Expect()
 expect.set_options(timeout=15_000)
 
@@ -34,10 +35,11 @@ PINNED = dt.datetime(2026, 1, 15, 8, 0, tzinfo=dt.UTC)  # 10.00 in Helsinki
 
 
 @pytest.fixture
-def demo_server(transactional_db) -> Iterator[str]:
+def demo_server(transactional_db, browser, shared_server) -> Iterator[str]:
     call_command("import_faq", DEMO_FAQ)
-    with daphne(warm=True) as url:
-        yield url
+    start_another_test_on_shared_servers()
+    yield shared_server
+    leave_the_shared_server(browser)
 
 
 # Counts the pixels of two PNGs (data: URLs) that differ by more than anti-aliasing noise.
