@@ -79,6 +79,11 @@ PRESELECT_OTHERS = 10
 # Only a word at least this rare (share of the rarest word's weight) can show that the
 # resident asks about another municipality's service.
 ELSEWHERE_MIN_WEIGHT = 0.5
+# Unless this municipality has its own version of that entry: a question the same but for
+# the municipalities' names, or one of nearly the same meaning (cosine): "milloin
+# kunnantalo on auki" for "milloin kaupungintalo on auki" is 0.986, while a question about
+# another service is further ("milloin kuntosali on auki" for "uimahalli": 0.929).
+COUNTERPART_MIN_SENTENCE = 0.97
 
 
 RANKING_FEATURES = (
@@ -145,14 +150,14 @@ class Weights:
     # faqbot.calibration with each weight kept to its feature's sign (RANKING_SIGNS): a
     # zero is a feature whose weight came out against its meaning.
     ranking: tuple[float, ...] = (
-        0.0, 0.0, 0.0, 2.292, 0.884, 1.362, 2.398, 0.0, 0.0, -0.591, 0.117, 1.576,
-        -2.334, -0.466, 3.136, -2.620, 2.635, 2.635, 7.831,
+        0.0, 0.0, 0.0, 2.302, 0.881, 1.367, 2.396, 0.0, 0.0, -0.603, 0.115, 1.579,
+        -2.337, -0.475, 3.122, -2.602, 2.630, 2.630, 7.859,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (
-        -2.289, 0.153, 0.603, 2.768, 0.901, 0.593, 0.670, 0.020, -1.711, -1.186, -2.477, 2.198,
-        1.425,
+        -2.234, 0.088, 0.696, 3.251, 1.090, 0.886, 0.204, -0.180, -4.814, -0.822, -2.059, 2.064,
+        1.897,
     )  # fmt: skip
 
     def __post_init__(self) -> None:
@@ -163,8 +168,8 @@ class Weights:
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.66
-    suggest: float = 0.44
+    answer: float = 0.7
+    suggest: float = 0.42
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -388,6 +393,11 @@ class FaqIndex:
         self._build_vectors()
         self._build_sentences()
         self._scopes: dict[str, np.ndarray] = {}
+        self._names = frozenset(e.doc.municipality for e in self._entries if e.doc.municipality)
+        # Who has each question, the municipalities' names aside (see _counterpart_in).
+        self._question_owners: dict[tuple[str, frozenset[str]], set[str | None]] = defaultdict(set)
+        for index, entry in enumerate(self._entries):
+            self._question_owners[self._question_words(index)].add(entry.doc.municipality)
         # Translations of one entry: each document's root (the Finnish version where there
         # is one), and each root's version in each language.
         self._root: dict[int, int] = {}
@@ -979,8 +989,9 @@ class FaqIndex:
         """Does the message name something only another municipality's FAQ knows of?
 
         True when the best entry of another municipality fully matches a content word that
-        no entry of this chat contains: the resident asks about a service (a campsite, a
-        swimming hall) that this municipality does not have.
+        no entry of this chat contains, and this municipality has no version of that entry:
+        the resident asks about a service (a campsite, a swimming hall) that this
+        municipality does not have.
         """
         if ranking.other is None:
             return False
@@ -1001,8 +1012,31 @@ class FaqIndex:
                 for term in word.core
                 for i in lang.postings.get(term, ())
             ):
-                return True
+                # Worded otherwise here, perhaps: the same service under another name.
+                return not self._counterpart_in(other_index, municipality)
         return False
+
+    def _question_words(self, index: int) -> tuple[str, frozenset[str]]:
+        """The language and content words of an entry's question, without the names of
+        municipalities."""
+        entry = self._entries[index]
+        words = entry.phrases[0].words
+        return entry.doc.language, frozenset(
+            w.main for w in words if not w.stop and w.main not in self._names
+        )
+
+    def _counterpart_in(self, index: int, municipality: str) -> bool:
+        """Does the municipality have its own version of this entry (or a shared one): an
+        entry of the same language asking the same but for the municipalities' names, or
+        asking nearly the same in other words? Municipalities often each have an entry on
+        one service (the library's hours), worded alike."""
+        owners = self._question_owners.get(self._question_words(index), set())
+        if municipality in owners or None in owners:
+            return True
+        language = self._entries[index].doc.language
+        pool = np.flatnonzero(self._scope(municipality) & self._of_language[language])
+        cosines = self._meaning_index.question_similarity(index, pool)
+        return bool(len(cosines)) and float(cosines.max()) >= COUNTERPART_MIN_SENTENCE
 
     def decide(
         self, text: str, municipality: str, language: str, thresholds: Thresholds | None = None

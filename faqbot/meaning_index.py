@@ -121,6 +121,10 @@ class MeaningIndex:
             best[at] = (self.phrases[start : start + count] @ vector).max()
         return best, self.answers[entries] @ vector
 
+    def question_similarity(self, entry: int, entries: np.ndarray) -> np.ndarray:
+        """Cosines of an entry's question (its first phrasing) with these entries'."""
+        return self.phrases[self._starts[entries]] @ self.phrases[self._starts[entry]]
+
     def approximate_similarity(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Approximate phrase cosines for all entries; answer cosines are left at zero
         until refined (only the entries scored read them)."""
