@@ -1030,8 +1030,10 @@ class FaqIndex:
         entry of the same language asking the same but for the municipalities' names, or
         asking nearly the same in other words? Municipalities often each have an entry on
         one service (the library's hours), worded alike."""
-        owners = self._question_owners.get(self._question_words(index), set())
-        if municipality in owners or None in owners:
+        key = self._question_words(index)
+        owners = self._question_owners.get(key, set())
+        # A question of nothing but names and stop words would make every such one a version.
+        if key[1] and (municipality in owners or None in owners):
             return True
         language = self._entries[index].doc.language
         pool = np.flatnonzero(self._scope(municipality) & self._of_language[language])
