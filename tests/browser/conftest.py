@@ -77,18 +77,21 @@ def shared_server(django_db_setup) -> Iterator[str]:
 
 
 @pytest.fixture
-def live_server_url(transactional_db, faq, browser, shared_server) -> Iterator[str]:
+def server_for_this_test(transactional_db, browser, shared_server) -> Iterator[str]:
+    """The shared server, made to serve this test's rows (an empty FAQ until the test or
+    another fixture writes one)."""
     start_another_test_on_shared_servers()
     yield shared_server
-    leave_the_shared_server(browser)
-
-
-def leave_the_shared_server(browser) -> None:
-    """At a test's end: its pages leave, and the server's work on their leaving (presence,
-    the queue) is over before the database is emptied."""
+    # The test's pages leave, and the server's work on their leaving (presence, the queue)
+    # is over before the database is emptied.
     for context in browser.contexts:
         context.close()
     wait_until_the_servers_are_quiet()
+
+
+@pytest.fixture
+def live_server_url(faq, server_for_this_test) -> str:
+    return server_for_this_test
 
 
 @pytest.fixture

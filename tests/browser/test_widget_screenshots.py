@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,6 @@ from django.core.management import call_command
 from playwright.sync_api import Expect
 
 from chat.models import Message
-from tests.browser.conftest import leave_the_shared_server
-from tests.servers import start_another_test_on_shared_servers
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 # Our own expect, not the shared one: the first answer waits for the index of the demo FAQ
@@ -35,11 +32,9 @@ PINNED = dt.datetime(2026, 1, 15, 8, 0, tzinfo=dt.UTC)  # 10.00 in Helsinki
 
 
 @pytest.fixture
-def demo_server(transactional_db, browser, shared_server) -> Iterator[str]:
+def demo_server(server_for_this_test) -> str:
     call_command("import_faq", DEMO_FAQ)
-    start_another_test_on_shared_servers()
-    yield shared_server
-    leave_the_shared_server(browser)
+    return server_for_this_test
 
 
 # Counts the pixels of two PNGs (data: URLs) that differ by more than anti-aliasing noise.
