@@ -97,10 +97,11 @@ RANKING_FEATURES = (
 MAX_MARGIN = 5.0
 
 
-# Sentence similarities (cosines of e5 embeddings) fall between about 0.7 and 0.95; the
-# features are centred and scaled to the range of the others.
-SENTENCE_CENTRE = 0.8
-SENTENCE_SCALE = 10.0
+# Sentence similarities (cosines of e5 embeddings, whitened within entries:
+# faqbot.meaning_index) fall between about 0.85 and 0.97; the features are centred and
+# scaled to the range of the others.
+SENTENCE_CENTRE = 0.9
+SENTENCE_SCALE = 20.0
 # Entries whose phrasings mean the most like the message are scored even when they share
 # no word with it (a paraphrase, another language).
 PRESELECT_SENTENCE = 8
@@ -150,14 +151,14 @@ class Weights:
     # faqbot.calibration with each weight kept to its feature's sign (RANKING_SIGNS): a
     # zero is a feature whose weight came out against its meaning.
     ranking: tuple[float, ...] = (
-        0.0, 0.0, 0.0, 2.302, 0.881, 1.367, 2.396, 0.0, 0.0, -0.603, 0.115, 1.579,
-        -2.337, -0.475, 3.122, -2.602, 2.630, 2.630, 7.859,
+        0.0, 0.0, 0.0, 2.149, 0.472, 1.480, 1.260, 0.0, 0.900, -1.086, 0.367, 1.948,
+        -3.859, -0.685, 3.226, -1.825, 2.474, 2.474, 6.741,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (
-        -2.234, 0.088, 0.696, 3.251, 1.090, 0.886, 0.204, -0.180, -4.814, -0.822, -2.059, 2.064,
-        1.897,
+        -1.106, 0.103, 0.676, 4.473, 4.134, 0.532, -0.880, -1.144, -3.583, -1.066, -1.030, 1.423,
+        1.613,
     )  # fmt: skip
 
     def __post_init__(self) -> None:
@@ -168,8 +169,8 @@ class Weights:
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.7
-    suggest: float = 0.42
+    answer: float = 0.71
+    suggest: float = 0.48
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -403,6 +404,10 @@ class FaqIndex:
         self._root: dict[int, int] = {}
         self._versions: dict[int, dict[str, int]] = defaultdict(dict)
         self._link_translations()
+        if self._entries:
+            self._meaning_index.whiten(
+                np.array([self._root.get(i, i) for i in range(len(self._entries))])
+            )
         for entry in self._entries:
             language = self._languages[entry.doc.language]
             for phrase in entry.phrases:
