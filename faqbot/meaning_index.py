@@ -34,7 +34,7 @@ TABLE_WIDTH = 8
 # How far the within-entry scatter is shrunk towards the identity before whitening: at 0
 # every within-entry direction would be flattened completely (noisy with three or four
 # texts an entry), at 1 nothing changes. Chosen by cross-validation (docs/faqbot.md): 0.4 to
-# 0.7 gave the same scores.
+# 0.7 scored within a point of each other.
 WHITENING_SHRINKAGE = 0.5
 
 
