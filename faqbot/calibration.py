@@ -64,12 +64,23 @@ def samples(index: FaqIndex, questions: list[Question]) -> list[Sample]:
 def candidate_pools(
     index: FaqIndex, questions: list[Question]
 ) -> list[tuple[np.ndarray, int] | None]:
-    """Per question: the features of its candidates and the row of the expected entry."""
+    """Per question: the features of its candidates and the row of the expected entry.
+
+    The expected entry's other versions (its translations) are left out: a decision joins
+    an entry's versions into one answer in the resident's language (FaqIndex.decide), so
+    which of them scores higher never matters, and as wrong candidates they would teach
+    the ranker to hold every entry in another language than the message's down, against
+    entries that are right only in the other language."""
     pools: list[tuple[np.ndarray, int] | None] = []
     for q in questions:
         ranking = index.rank(q.text, q.municipality, q.language)
         pool = ranking.inside[:RANK_POOL]
         keys = [index.key_of(i) for _, i, _ in pool]
+        if q.expected in keys:
+            expected = pool[keys.index(q.expected)][1]
+            versions = set(index.versions(expected).values()) - {expected}
+            pool = [candidate for candidate in pool if candidate[1] not in versions]
+            keys = [index.key_of(i) for _, i, _ in pool]
         if q.expected in keys and len(pool) > 1:
             rows = np.array([m.features for _, _, m in pool])
             pools.append((rows, keys.index(q.expected)))

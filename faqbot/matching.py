@@ -151,14 +151,14 @@ class Weights:
     # faqbot.calibration with each weight kept to its feature's sign (RANKING_SIGNS): a
     # zero is a feature whose weight came out against its meaning.
     ranking: tuple[float, ...] = (
-        0.0, 0.0, 0.0, 2.149, 0.472, 1.480, 1.260, 0.0, 0.900, -1.086, 0.367, 1.948,
-        -3.859, -0.685, 3.226, -1.825, 2.474, 2.474, 6.741,
+        0.0, 0.0, 0.0, 3.129, 0.230, 1.527, 0.994, 0.0, 1.212, -1.700, 0.170, 1.159,
+        -3.815, -0.852, 5.271, -1.668, 2.319, 2.319, 7.588,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (
-        -1.106, 0.103, 0.676, 4.473, 4.134, 0.532, -0.880, -1.144, -3.583, -1.066, -1.030, 1.423,
-        1.613,
+        -0.902, 0.245, 0.526, 4.820, 2.774, 0.882, -1.445, -0.307, -5.174, -0.867, -2.223, 2.204,
+        1.669,
     )  # fmt: skip
 
     def __post_init__(self) -> None:
@@ -170,7 +170,7 @@ class Weights:
 @dataclass(frozen=True)
 class Thresholds:
     answer: float = 0.71
-    suggest: float = 0.48
+    suggest: float = 0.56
 
 
 DEFAULT_WEIGHTS = Weights()

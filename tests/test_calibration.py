@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from faqbot import calibration
-from faqbot.matching import RANKING_FEATURES
+from faqbot.evaluation import Question
+from faqbot.matching import RANKING_FEATURES, FaqDoc, FaqIndex
 
 MESSAGE_COVER = RANKING_FEATURES.index("message_cover")
 COVERAGE = RANKING_FEATURES.index("coverage")
@@ -55,3 +56,29 @@ def test_it_still_ranks_the_expected_candidates_first():
     held_out = pools(seed=2)
     first = sum(int(np.argmax(rows @ weights) == right) for rows, right in held_out)
     assert first / len(held_out) > 0.8
+
+
+def test_it_leaves_the_expected_entrys_translations_out_of_its_candidates(analyzer):
+    """A decision joins an entry's versions into one answer in the resident's language, so
+    the ranker is not taught to hold the Finnish version down against the English one."""
+    docs = [
+        FaqDoc("daycare", None, "fi", "Miten haen päivähoitopaikkaa?", (), "Hae ajoissa.",
+               group="daycare"),
+        FaqDoc("daycare-en", None, "en", "How do I apply for a daycare place?", (),
+               "Apply in time.", group="daycare"),
+        FaqDoc("library", None, "fi", "Milloin kirjasto on auki?", (), "Ma–pe 10–18."),
+        FaqDoc("permit", None, "fi", "Miten haen rakennuslupaa?", (), "Lupapisteessä."),
+    ]  # fmt: skip
+    index = FaqIndex(docs, analyzer=analyzer)
+    question = Question("how do I apply for a daycare place", "karvia", "en", "daycare-en")
+    features = {
+        index.key_of(i): match.features
+        for _, i, match in index.rank(question.text, "karvia", "en").inside
+    }
+    assert {"daycare", "daycare-en", "permit"} <= set(features)
+
+    [(rows, right)] = calibration.candidate_pools(index, [question])
+
+    kept = [key for key in features if key != "daycare"]
+    assert sorted(map(tuple, rows)) == sorted(tuple(features[key]) for key in kept)
+    assert tuple(rows[right]) == pytest.approx(features["daycare-en"])
