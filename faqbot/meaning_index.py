@@ -36,6 +36,8 @@ TABLE_WIDTH = 8
 # texts an entry), at 1 nothing changes. Chosen by cross-validation (docs/faqbot.md): 0.4 to
 # 0.7 scored within a point of each other.
 WHITENING_SHRINKAGE = 0.5
+# Rows transformed at a time, for small temporary arrays.
+WHITENING_BLOCK = 4096
 
 
 class Similarity:
@@ -114,18 +116,49 @@ class MeaningIndex:
     def whiten(self, versions: np.ndarray) -> None:
         """Whiten the vectors within entries, each entry's versions (one number per entry,
         the same for an entry's translations) counting as one entry. Called once the
-        translations are known, which are found with the vectors as embedded."""
-        transform = _within_entry_whitening(
-            np.vstack([self.phrases, self.answers]),
-            np.concatenate([versions[self._owners], versions]),
-        )
+        translations are known, which are found with the vectors as embedded.
+
+        The phrasings and answers given to the index are its own: they are transformed
+        in place, as a copy of a large FAQ's would stay in the process's heap."""
+        transform = self._within_entry_whitening(versions)
         if transform is None:
             return
         self.transform = transform
-        self.phrases = _unit(self.phrases @ transform)
-        self.answers = _unit(self.answers @ transform)
+        for rows in (self.phrases, self.answers):
+            for start in range(0, len(rows), WHITENING_BLOCK):
+                block = rows[start : start + WHITENING_BLOCK]
+                block[:] = _unit(block @ transform)
         if self.reduced is not None:
             self.reduced = _reduce(self.phrases)
+
+    def _within_entry_whitening(self, versions: np.ndarray) -> np.ndarray | None:
+        """A symmetric matrix that scales each direction by how little the texts of one
+        entry vary along it: the inverse square root of their scatter around their
+        entry's mean, shrunk towards its average (WHITENING_SHRINKAGE). None where no
+        entry's texts vary.
+
+        The scatter is the texts' second moment less each entry's mean's, which needs no
+        copy of the texts: an entry's phrasings are consecutive rows."""
+        starts = self._starts[self._counts > 0]
+        sums = np.zeros(self.answers.shape, dtype=np.float64)
+        sums[self._counts > 0] = np.add.reduceat(self.phrases, starts, axis=0)
+        sums += self.answers
+        groups = np.unique(versions, return_inverse=True)[1]
+        group_sums = np.zeros((groups.max() + 1, sums.shape[1]))
+        np.add.at(group_sums, groups, sums)
+        group_counts = np.bincount(groups, weights=self._counts + 1.0)
+        means = group_sums / np.sqrt(group_counts)[:, None]
+        moment = (self.phrases.T @ self.phrases + self.answers.T @ self.answers).astype(np.float64)
+        scatter = moment - means.T @ means
+        average = np.trace(scatter) / len(scatter)
+        # Beside the texts' own size, what is left may be rounding only.
+        if average <= 1e-6 * np.trace(moment) / len(moment):
+            return None
+        shrunk = (1 - WHITENING_SHRINKAGE) * scatter + WHITENING_SHRINKAGE * average * np.eye(
+            len(scatter)
+        )
+        values, vectors = np.linalg.eigh(shrunk)
+        return ((vectors / np.sqrt(values)) @ vectors.T).astype(np.float32)
 
     def _best_phrases(self, cosines: np.ndarray) -> np.ndarray:
         """Each entry's highest cosine, from one per phrasing."""
@@ -189,24 +222,3 @@ def _reduce(phrases: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _unit(rows: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(rows, axis=-1, keepdims=True)
     return (rows / np.maximum(norms, 1e-12)).astype(np.float32)
-
-
-def _within_entry_whitening(rows: np.ndarray, owners: np.ndarray) -> np.ndarray | None:
-    """A symmetric matrix that scales each direction by how little the texts of one entry
-    vary along it: the inverse square root of their scatter around their entry's mean,
-    shrunk towards its average (WHITENING_SHRINKAGE). None where no entry has two texts."""
-    rows = rows.astype(np.float64)
-    counts = np.bincount(owners)
-    means = np.zeros((len(counts), rows.shape[1]))
-    np.add.at(means, owners, rows)
-    means /= np.maximum(counts, 1)[:, None]
-    within = rows - means[owners]
-    scatter = within.T @ within / len(rows)
-    average = np.trace(scatter) / len(scatter)
-    if average <= 1e-12:
-        return None
-    shrunk = (1 - WHITENING_SHRINKAGE) * scatter + WHITENING_SHRINKAGE * average * np.eye(
-        len(scatter)
-    )
-    values, vectors = np.linalg.eigh(shrunk)
-    return ((vectors / np.sqrt(values)) @ vectors.T).astype(np.float32)

@@ -141,7 +141,7 @@ def test_it_counts_the_translations_of_an_entry_as_one_entry():
     message = unit(0.75 * topic_a + 0.25 * topic_b + english)  # about A, in English
 
     def best_of_finnish_a_and_english_b(versions: np.ndarray) -> int:
-        index = MeaningIndex(texts, owners, answers, 3)
+        index = MeaningIndex(texts.copy(), owners, answers.copy(), 3)  # whitened in place
         index.whiten(versions)
         return int(np.argmax(Similarity(index, message).phrase[[0, 2]]))
 
