@@ -107,8 +107,10 @@ class MeaningIndex:
             columns < counts[:, None], self._starts[:, None] + columns, len(owners)
         ).astype(np.int64)
         self._overflow = np.flatnonzero(counts > width)
-        # The questions as embedded, for comparing entries with each other (question_similarity).
-        self._questions = phrases[self._starts]
+        # The questions as embedded, for comparing entries with each other (question_similarity);
+        # an entry without phrasings has none.
+        self._questions = np.zeros(answers.shape, dtype=np.float32)
+        self._questions[counts > 0] = phrases[self._starts[counts > 0]]
         self.reduced: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         if len(phrases) > EXACT_ROWS:
             self.reduced = _reduce(phrases)

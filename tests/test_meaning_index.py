@@ -174,3 +174,14 @@ def test_it_approximates_a_whitened_large_faq_in_the_whitened_space(faq, monkeyp
     nearest = similarity.nearest(everyone, 5)
     assert sorted(nearest) == sorted(np.argsort(-best)[:5].tolist())
     assert np.allclose(similarity.answer[nearest], answer[nearest], atol=1e-5)
+
+
+def test_it_takes_entries_without_phrasings():
+    phrases = basis(0, 1)
+    answers = basis(0, 2, 1)
+    index = MeaningIndex(phrases.copy(), np.array([0, 2]), answers.copy(), 3)
+    index.whiten(np.arange(3))
+    similarity = Similarity(index, basis(1)[0])
+    assert similarity.phrase[1] == -np.inf
+    assert int(np.argmax(similarity.phrase)) == 2
+    assert index.question_similarity(2, np.arange(3))[1] == 0.0
