@@ -44,6 +44,7 @@ L2 = 0.05
 
 
 RANK_POOL = 20
+RANKER_STEPS = 200
 # Per ranking feature (faqbot.matching.RANKING_FEATURES): +1 where more of it can only
 # mean a better match, -1 where less, 0 where either could be learned.
 RANKING_SIGNS = np.array([
@@ -61,37 +62,39 @@ def samples(index: FaqIndex, questions: list[Question]) -> list[Sample]:
     return [Sample(q, index.decide(q.text, q.municipality, q.language)) for q in questions]
 
 
-def candidate_pools(
-    index: FaqIndex, questions: list[Question]
-) -> list[tuple[np.ndarray, int] | None]:
-    """Per question: the features of its candidates and the row of the expected entry.
+Pool = tuple[np.ndarray, list[int]]
 
-    The expected entry's other versions (its translations) are left out: a decision joins
-    an entry's versions into one answer in the resident's language (FaqIndex.decide), so
-    which of them scores higher never matters, and as wrong candidates they would teach
-    the ranker to hold every entry in another language than the message's down, against
-    entries that are right only in the other language."""
-    pools: list[tuple[np.ndarray, int] | None] = []
+
+def candidate_pools(index: FaqIndex, questions: list[Question]) -> list[Pool | None]:
+    """Per question: the features of its candidates, and the rows of the expected entry
+    and of its versions (translations) among them.
+
+    A decision joins an entry's versions into one answer in the resident's language
+    (FaqIndex.decide), their scores added as probabilities, so the ranker is fitted to
+    the same: the expected answer's probability is the sum of its versions'. Taken as
+    wrong candidates, the versions taught the ranker to hold every entry in another
+    language than the message's down, also where only that language has the right one."""
+    pools: list[Pool | None] = []
     for q in questions:
         ranking = index.rank(q.text, q.municipality, q.language)
         pool = ranking.inside[:RANK_POOL]
         keys = [index.key_of(i) for _, i, _ in pool]
-        if q.expected in keys:
-            expected = pool[keys.index(q.expected)][1]
-            versions = set(index.versions(expected).values()) - {expected}
-            pool = [candidate for candidate in pool if candidate[1] not in versions]
-            keys = [index.key_of(i) for _, i, _ in pool]
-        if q.expected in keys and len(pool) > 1:
-            rows = np.array([m.features for _, _, m in pool])
-            pools.append((rows, keys.index(q.expected)))
+        if q.expected not in keys:
+            pools.append(None)
+            continue
+        versions = set(index.versions(pool[keys.index(q.expected)][1]).values())
+        right = [row for row, (_, i, _) in enumerate(pool) if i in versions]
+        if len(right) < len(pool):
+            pools.append((np.array([m.features for _, _, m in pool]), right))
         else:
             pools.append(None)
     return pools
 
 
-def fit_ranker(pools: list[tuple[np.ndarray, int] | None], l2: float = L2) -> np.ndarray:
-    """Conditional logit: maximise the softmax probability of each expected candidate,
-    each weight kept to the sign its feature's meaning gives it (RANKING_SIGNS)."""
+def fit_ranker(pools: list[Pool | None], l2: float = L2) -> np.ndarray:
+    """Conditional logit: maximise the softmax probability of each expected answer (the
+    sum of its versions'), each weight kept to the sign its feature's meaning gives it
+    (RANKING_SIGNS)."""
     usable = [p for p in pools if p is not None]
     size = usable[0][0].shape[1]
     fixed = np.zeros(size, dtype=bool)
@@ -104,13 +107,15 @@ def fit_ranker(pools: list[tuple[np.ndarray, int] | None], l2: float = L2) -> np
         fixed[int(np.argmin(RANKING_SIGNS * w))] = True
 
 
-def _fit_ranker(
-    usable: list[tuple[np.ndarray, int]], size: int, l2: float, fixed: np.ndarray
-) -> np.ndarray:
+def _fit_ranker(usable: list[Pool], size: int, l2: float, fixed: np.ndarray) -> np.ndarray:
+    """Newton steps with the curvature of the softmax over all candidates only. With one
+    right row that is the exact Hessian; with several, the right rows' own curvature
+    (which lowers it) is left out, so each step is shorter than Newton's and every step
+    still lowers the loss (a majorise-minimise step)."""
     w = np.zeros(size)
     penalty = np.eye(size) * l2
     penalty[0, 0] = 1.0  # the constant feature cancels out in a softmax; keep it at 0
-    for _ in range(50):
+    for _ in range(RANKER_STEPS):
         gradient = penalty @ w
         hessian = penalty.copy()
         for rows, right in usable:
@@ -118,7 +123,8 @@ def _fit_ranker(
             p = np.exp(logits - logits.max())
             p /= p.sum()
             mean = p @ rows
-            gradient -= rows[right] - mean
+            among_right = p[right] / p[right].sum()
+            gradient -= among_right @ rows[right] - mean
             hessian += (rows * p[:, None]).T @ rows - np.outer(mean, mean)
         gradient[fixed] = 0.0
         hessian[fixed, :] = 0.0

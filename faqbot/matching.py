@@ -151,14 +151,14 @@ class Weights:
     # faqbot.calibration with each weight kept to its feature's sign (RANKING_SIGNS): a
     # zero is a feature whose weight came out against its meaning.
     ranking: tuple[float, ...] = (
-        0.0, 0.0, 0.0, 3.129, 0.230, 1.527, 0.994, 0.0, 1.212, -1.700, 0.170, 1.159,
-        -3.815, -0.852, 5.271, -1.668, 2.319, 2.319, 7.588,
+        0.0, 0.0, 0.0, 2.516, 1.777, 2.937, 0.824, 0.483, 1.531, -2.510, 0.233, 0.0,
+        -2.836, -2.053, 6.564, -0.534, 1.633, 1.633, 8.314,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (
-        -0.902, 0.245, 0.526, 4.820, 2.774, 0.882, -1.445, -0.307, -5.174, -0.867, -2.223, 2.204,
-        1.669,
+        -1.039, 0.435, 0.536, 4.050, 2.357, -1.002, -1.505, 1.059, -5.065, -1.053, -3.121, 2.394,
+        0.843,
     )  # fmt: skip
 
     def __post_init__(self) -> None:
@@ -169,8 +169,8 @@ class Weights:
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.71
-    suggest: float = 0.56
+    answer: float = 0.72
+    suggest: float = 0.57
 
 
 DEFAULT_WEIGHTS = Weights()
