@@ -5,12 +5,13 @@ The procedure, run by `python manage.py calibrate_bot --faq F --questions Q`:
 1. Ranking: for every question with an expected entry, take the in-scope candidates the
    index scores (up to RANK_POOL) with their features (faqbot.matching.RANKING_FEATURES)
    and fit a conditional-logit model (softmax over each question's candidates, L2, Newton's
-   method) so that the expected entry scores highest. Its coefficients weigh the features
-   into each candidate's score. A feature whose meaning says which way it counts (more
-   coverage can only mean a better match) keeps its weight to that sign (RANKING_SIGNS):
-   one fitted against it is set to zero and the rest fitted again. The coverage features
-   overlap, and on 200 questions the plain fit gave some of them negative weights that
-   another set of questions would not bear out.
+   method) so that the expected entry scores highest, its translations with it (their
+   probabilities add up, as a decision joins them into one answer). Its coefficients
+   weigh the features into each candidate's score. A feature whose meaning says which way
+   it counts (more coverage can only mean a better match) keeps its weight to that sign
+   (RANKING_SIGNS): one fitted against it is set to zero and the rest fitted again. The
+   coverage features overlap, and on 200 questions the plain fit gave some of them
+   negative weights that another set of questions would not bear out.
 2. Confidence: with that ranking, for each question whose decision the confidence decides
    (not a request for a person),
    take the features of the best candidate (faqbot.matching.confidence_features) and
@@ -44,6 +45,7 @@ L2 = 0.05
 
 
 RANK_POOL = 20
+# Newton steps at most; on the dev set the ranker's fit settles in well under 100.
 RANKER_STEPS = 200
 # Per ranking feature (faqbot.matching.RANKING_FEATURES): +1 where more of it can only
 # mean a better match, -1 where less, 0 where either could be learned.
