@@ -395,10 +395,12 @@ class FaqIndex:
         self._build_sentences()
         self._scopes: dict[str, np.ndarray] = {}
         self._names = frozenset(e.doc.municipality for e in self._entries if e.doc.municipality)
-        # Who has each question, the municipalities' names aside (see _counterpart_in).
+        # Each entry's question, the municipalities' names aside, and who has each one (see
+        # _counterpart_in).
+        self._question_keys = [self._question_words(i) for i in range(len(self._entries))]
         self._question_owners: dict[tuple[str, frozenset[str]], set[str | None]] = defaultdict(set)
-        for index, entry in enumerate(self._entries):
-            self._question_owners[self._question_words(index)].add(entry.doc.municipality)
+        for key, entry in zip(self._question_keys, self._entries, strict=True):
+            self._question_owners[key].add(entry.doc.municipality)
         # Translations of one entry: each document's root (the Finnish version where there
         # is one), and each root's version in each language.
         self._root: dict[int, int] = {}
@@ -1035,7 +1037,7 @@ class FaqIndex:
         entry of the same language asking the same but for the municipalities' names, or
         asking nearly the same in other words? Municipalities often each have an entry on
         one service (the library's hours), worded alike."""
-        key = self._question_words(index)
+        key = self._question_keys[index]
         owners = self._question_owners.get(key, set())
         # A question of nothing but names and stop words would make every such one a version.
         if key[1] and (municipality in owners or None in owners):
