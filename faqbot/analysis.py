@@ -28,6 +28,9 @@ STOP_WORDS = {
     "sv": frozenset(fold(w) for w in SV_STOP_WORDS | {"är"}),
     "en": frozenset(fold(w) for w in EN_STOP_WORDS),
 }
+# Finnish stop words are told by the lemma as written: folded, "täksi" (for this) would
+# make "taksi" (a taxi) one, and "älä" the noun "ala".
+FINNISH_STOP_WORDS = frozenset(w.lower() for w in FI_STOP_WORDS)
 STEMMER_NAMES = {"sv": "swedish", "en": "english"}
 MIN_COMPOUND_PART = 3
 # A part found by splitting a word for matching (not translating) needs a longer tail:
@@ -93,7 +96,7 @@ class Analyzer:
                     core=frozenset(core),
                     parts=frozenset(analysed.parts) - core,
                     lemma=analysed.raw,
-                    stop=analysed.lemma in STOP_WORDS["fi"] or fold(surface) in STOP_WORDS["fi"],
+                    stop=_finnish_stop(analysed.raw, surface),
                     known=analysed.known,
                 )
             )
@@ -205,7 +208,7 @@ class Analyzer:
             for token in words(translation):
                 analysed = self.finnish.word(token, token)
                 main = analysed.lemma
-                if main not in STOP_WORDS["fi"] and main not in terms:
+                if not _finnish_stop(analysed.raw, token) and main not in terms:
                     terms.append(main)
                     parts[main] = list(analysed.parts)
         kept = terms[:MAX_TRANSLATED_TERMS]
@@ -235,6 +238,10 @@ class Analyzer:
         if scores.get(page_language, 0) >= best:
             return page_language
         return max(scores, key=lambda lang: scores[lang])
+
+
+def _finnish_stop(lemma: str, surface: str) -> bool:
+    return lemma.lower() in FINNISH_STOP_WORDS or surface.lower() in FINNISH_STOP_WORDS
 
 
 @lru_cache(maxsize=50_000)

@@ -88,6 +88,15 @@ def test_it_marks_small_words_as_stop_words(analyzer):
     assert not words["rakennuslupaa"].stop
 
 
+def test_it_tells_stop_words_by_their_letters_before_folding(analyzer):
+    # Folded, the stop word "täksi" (for this) reads "taksi" (a taxi).
+    words = {w.surface: w for w in analyzer.words("saako eskarilainen taksin kouluun", "fi")}
+    assert not words["taksin"].stop
+    assert only_word(analyzer, "täksi").stop
+    # Typed without the dots, a stop word is still one.
+    assert only_word(analyzer, "mita").stop
+
+
 @pytest.mark.parametrize(
     ("language", "forms"),
     [
