@@ -156,14 +156,14 @@ class Weights:
     # faqbot.calibration with each weight kept to its feature's sign (RANKING_SIGNS): a
     # zero is a feature whose weight came out against its meaning.
     ranking: tuple[float, ...] = (
-        0.0, 0.0, 0.0, 2.516, 1.777, 2.937, 0.824, 0.483, 1.531, -2.510, 0.233, 0.0,
-        -2.836, -2.053, 6.564, -0.534, 1.633, 1.633, 8.314,
+        0.0, 0.0, 0.0, 2.521, 1.780, 2.938, 0.822, 0.444, 1.563, -2.501, 0.148, 0.0,
+        -2.847, -2.050, 6.539, -0.525, 1.610, 1.610, 8.317,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (
-        -1.039, 0.435, 0.536, 4.050, 2.357, -1.002, -1.505, 1.059, -5.065, -1.053, -3.121, 2.394,
-        0.843,
+        -0.988, 0.440, 0.549, 4.100, 2.342, -1.378, -1.431, 0.978, -5.010, -1.137, -2.978, 2.381,
+        0.703,
     )  # fmt: skip
 
     def __post_init__(self) -> None:
@@ -174,8 +174,8 @@ class Weights:
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.72
-    suggest: float = 0.57
+    answer: float = 0.71
+    suggest: float = 0.55
 
 
 DEFAULT_WEIGHTS = Weights()
