@@ -111,9 +111,18 @@ class MeaningIndex:
         # an entry without phrasings has none.
         self._questions = np.zeros(answers.shape, dtype=np.float32)
         self._questions[counts > 0] = phrases[self._starts[counts > 0]]
-        self.reduced: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        if len(phrases) > EXACT_ROWS:
-            self.reduced = _reduce(phrases)
+        # The principal components of a large FAQ's phrasings, worked out once they are
+        # final: after whitening, which FaqIndex does as it is built.
+        self._reduced: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._approximate = len(phrases) > EXACT_ROWS
+
+    @property
+    def reduced(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """A large FAQ's phrasings in fewer dimensions (basis, mean, the phrasings in it);
+        None where all cosines are exact."""
+        if self._approximate and self._reduced is None:
+            self._reduced = _reduce(self.phrases)
+        return self._reduced
 
     def whiten(self, versions: np.ndarray) -> None:
         """Whiten the vectors within entries, each entry's versions (one number per entry,
@@ -123,15 +132,14 @@ class MeaningIndex:
         The phrasings and answers given to the index are its own: they are transformed
         in place, as a copy of a large FAQ's would stay in the process's heap."""
         transform = self._within_entry_whitening(versions)
-        if transform is None:
-            return
-        self.transform = transform
-        for rows in (self.phrases, self.answers):
-            for start in range(0, len(rows), WHITENING_BLOCK):
-                block = rows[start : start + WHITENING_BLOCK]
-                block[:] = _unit(block @ transform)
-        if self.reduced is not None:
-            self.reduced = _reduce(self.phrases)
+        if transform is not None:
+            self.transform = transform
+            for rows in (self.phrases, self.answers):
+                for start in range(0, len(rows), WHITENING_BLOCK):
+                    block = rows[start : start + WHITENING_BLOCK]
+                    block[:] = _unit(block @ transform)
+        # Now, at build time, rather than on the first message.
+        self._reduced = _reduce(self.phrases) if self._approximate else None
 
     def _within_entry_whitening(self, versions: np.ndarray) -> np.ndarray | None:
         """A symmetric matrix that scales each direction by how little the texts of one
