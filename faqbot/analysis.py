@@ -53,6 +53,8 @@ class Word:
     known: bool
     translated: bool = False
     lemma: str = ""  # unfolded, for word vectors (Finnish only)
+    # How rare the word is in the language at large, 0.2..1 (Finnish only; faqbot.finnish).
+    rarity: float = 1.0
     # Words of similar meaning from the index's vocabulary, with their similarity (0..1);
     # filled in by the matcher.
     similar: tuple[tuple[str, float], ...] = ()
@@ -98,6 +100,7 @@ class Analyzer:
                     lemma=analysed.raw,
                     stop=_finnish_stop(analysed.raw, surface),
                     known=analysed.known,
+                    rarity=self.finnish.rarity(analysed.raw.lower(), surface.lower()),
                 )
             )
         return tuple(result)

@@ -21,6 +21,14 @@ SPACY_MODEL = "spacy_fi_experimental_web_md"
 WORDBASE_RE = re.compile(r"\+([^+(]+)(?:\(([^)]*)\))?")
 MIN_PART_LENGTH = 3
 PROPER_NOUN_CLASSES = frozenset({"paikannimi", "etunimi", "sukunimi", "nimi"})
+# How much a word says, by how common it is in Finnish at large (the pipeline's table of
+# log word probabilities): at a log probability of COMMON_LOG_PROBABILITY or above
+# ("saada" -7.9, "tosi" -8.6) a word weighs GENERAL_FLOOR of what the FAQ's own counts
+# give it, rising evenly to all of it at RARE_SPAN lower ("masentunut" -12.9, "jahti"
+# -14.4). A word the table lacks is taken as rare.
+COMMON_LOG_PROBABILITY = -7.0
+RARE_SPAN = 6.0
+GENERAL_FLOOR = 0.2
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,17 @@ class FinnishMorphology:
         # holds one of its own.
         self.lock = threading.Lock()
         self.vectors = self.nlp.vocab.vectors
+        self._probabilities = self.nlp.vocab.lookups.get_table("lexeme_prob", {})
+
+    def rarity(self, lemma: str, surface: str) -> float:
+        """GENERAL_FLOOR..1: how rare the word is in Finnish at large (see RARE_SPAN)."""
+        probability = self._probabilities.get(lemma)
+        if probability is None:
+            probability = self._probabilities.get(surface)
+        if probability is None:
+            return 1.0
+        share = (COMMON_LOG_PROBABILITY - probability) / RARE_SPAN
+        return min(1.0, max(GENERAL_FLOOR, share))
 
     def lemmas(self, text: str) -> list[tuple[str, str]]:
         """(lower-case surface, spaCy lemma) for each word of the text."""

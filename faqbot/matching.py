@@ -634,8 +634,12 @@ class FaqIndex:
         else:
             weight = max(known)
         if word.stop:
-            weight *= STOP_WORD_FACTOR
-        elif municipality and word.main == municipality:
+            return weight * STOP_WORD_FACTOR
+        # A word the FAQ seldom uses may still be an everyday one ("tosi", "saada"), which
+        # says little about what the resident asks; the FAQ's counts alone would make it
+        # weigh as much as "jahti".
+        weight *= word.rarity
+        if municipality and word.main == municipality:
             # The chat's own municipality's name says little about the topic; it only
             # leans towards the municipality's own entries.
             weight *= OWN_NAME_FACTOR
