@@ -109,6 +109,16 @@ def keys(decision) -> list[str]:
 # -- finding the entry ----------------------------------------------------------------------
 
 
+def test_it_weighs_everyday_words_the_faq_lacks_below_its_topic_words(index):
+    # "tosi", "iso", "tarve", "saada" and "nopeasti" are not in the FAQ, so its own counts
+    # would make each weigh as much as its rarest word; in Finnish at large they are common.
+    text = "meillä on tosi iso tarve saada lapselle päiväkotipaikka nopeasti"
+    best = index.decide(text, "karvia", "fi", BANDS).candidates[0]
+    assert best.key == "daycare"
+    message_cover = best.features[5]
+    assert message_cover > 0.4  # 0.29 with the FAQ's counts alone
+
+
 @pytest.mark.parametrize(
     ("text", "typo", "expected"),
     [

@@ -88,6 +88,17 @@ def test_it_marks_small_words_as_stop_words(analyzer):
     assert not words["rakennuslupaa"].stop
 
 
+def test_it_knows_everyday_words_from_rare_ones(analyzer):
+    words = {w.surface: w for w in analyzer.words("tosi pitkään saada jahti masentunut", "fi")}
+    for everyday in ("tosi", "pitkaan", "saada"):
+        for rare in ("jahti", "masentunut"):
+            assert words[everyday].rarity < words[rare].rarity
+    assert words["jahti"].rarity == 1.0
+    # A word the language's table lacks is taken as rare; other languages are not graded.
+    assert only_word(analyzer, "kuntachatti").rarity == 1.0
+    assert only_word(analyzer, "really", "en").rarity == 1.0
+
+
 def test_it_tells_stop_words_by_their_letters_before_folding(analyzer):
     # Folded, the stop word "täksi" (for this) reads "taksi" (a taxi).
     words = {w.surface: w for w in analyzer.words("saako eskarilainen taksin kouluun", "fi")}
