@@ -156,14 +156,14 @@ class Weights:
     # faqbot.calibration with each weight kept to its feature's sign (RANKING_SIGNS): a
     # zero is a feature whose weight came out against its meaning.
     ranking: tuple[float, ...] = (
-        0.0, 0.0, 0.0, 2.521, 1.780, 2.938, 0.822, 0.444, 1.563, -2.501, 0.148, 0.0,
-        -2.847, -2.050, 6.539, -0.525, 1.610, 1.610, 8.317,
+        0.0, 0.441, 0.0, 3.874, 0.606, 3.575, 0.943, 1.033, 2.172, -4.195, 0.0, 0.0,
+        -0.560, 0.512, 6.572, -1.278, 1.459, 1.459, 8.711,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (
-        -0.988, 0.440, 0.549, 4.100, 2.342, -1.378, -1.431, 0.978, -5.010, -1.137, -2.978, 2.381,
-        0.703,
+        -2.324, 0.556, 0.194, 3.686, 3.600, -1.353, -1.831, 3.139, -2.868, -1.229, -3.482, 2.887,
+        0.072,
     )  # fmt: skip
 
     def __post_init__(self) -> None:
@@ -174,8 +174,8 @@ class Weights:
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.71
-    suggest: float = 0.55
+    answer: float = 0.68
+    suggest: float = 0.57
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -1019,7 +1019,9 @@ class FaqIndex:
         words, weights = ranking.message.get(entry.doc.language, ((), []))
         lang = self._languages[entry.doc.language]
         for word, weight in zip(words, weights, strict=True):
-            if word.stop or weight < lang.max_idf * ELSEWHERE_MIN_WEIGHT:
+            # Rare in the FAQ, by its own counts: a service's name ("uimahalli") is an
+            # everyday word too, and where the FAQ lacks it that is what tells.
+            if word.stop or weight < lang.max_idf * ELSEWHERE_MIN_WEIGHT * word.rarity:
                 continue
             if self._inside(word, entry.terms, lang) < 1.0:
                 continue
