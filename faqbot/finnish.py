@@ -22,10 +22,10 @@ WORDBASE_RE = re.compile(r"\+([^+(]+)(?:\(([^)]*)\))?")
 MIN_PART_LENGTH = 3
 PROPER_NOUN_CLASSES = frozenset({"paikannimi", "etunimi", "sukunimi", "nimi"})
 # How much a word says, by how common it is in Finnish at large (the pipeline's table of
-# log word probabilities): at a log probability of COMMON_LOG_PROBABILITY or above
-# ("saada" -7.9, "tosi" -8.6) a word weighs GENERAL_FLOOR of what the FAQ's own counts
-# give it, rising evenly to all of it at RARE_SPAN lower ("masentunut" -12.9, "jahti"
-# -14.4). A word the table lacks is taken as rare.
+# log word probabilities): a word weighs (COMMON_LOG_PROBABILITY - its log probability) /
+# RARE_SPAN of what the FAQ's own counts give it, at least GENERAL_FLOOR and at most all:
+# "saada" (-7.9) a fifth, "tosi" (-8.6) 0.27, "hirvi" (-13.0) and "sähkökatko" (-14.7) all
+# of it. A word the table lacks is taken as rare.
 COMMON_LOG_PROBABILITY = -7.0
 RARE_SPAN = 6.0
 GENERAL_FLOOR = 0.2

@@ -637,7 +637,7 @@ class FaqIndex:
             return weight * STOP_WORD_FACTOR
         # A word the FAQ seldom uses may still be an everyday one ("tosi", "saada"), which
         # says little about what the resident asks; the FAQ's counts alone would make it
-        # weigh as much as "jahti".
+        # weigh as much as "sähkökatko".
         weight *= word.rarity
         if municipality and word.main == municipality:
             # The chat's own municipality's name says little about the topic; it only
