@@ -8,6 +8,7 @@ Finnish, where most FAQ content is.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +20,7 @@ from spacy.lang.sv.stop_words import STOP_WORDS as SV_STOP_WORDS
 
 from faqbot.bilingual import FILES, Dictionary
 from faqbot.finnish import FinnishMorphology
-from faqbot.folding import fold, words
+from faqbot.folding import WORD_RE, fold, words
 from faqbot.sentences import default_encoder
 
 STOP_WORDS = {
@@ -216,6 +217,21 @@ class Analyzer:
                     parts[main] = list(analysed.parts)
         kept = terms[:MAX_TRANSLATED_TERMS]
         return frozenset(kept), frozenset(p for t in kept for p in parts[t]) - frozenset(kept)
+
+    def for_sentence_model(self, text: str, page_language: str) -> str:
+        """The message as the sentence model reads it best: a Finnish message with its
+        spoken forms and missing ä/ö written as standard Finnish ("onks kirjasto auki" →
+        "onko kirjasto auki"). The model was trained on written text; colloquial and
+        dotless words it reads less well."""
+        if self.detect_language(text, page_language) != "fi":
+            return text
+
+        def standard(match: re.Match[str]) -> str:
+            word = match.group(0)
+            lower = word.lower()
+            return self.finnish.word(lower, lower).standard or word
+
+        return WORD_RE.sub(standard, text)
 
     # -- language of a message -------------------------------------------------------------
 

@@ -39,6 +39,9 @@ class FinnishWord:
     known: bool
     raw: str = ""  # the lemma before folding, as the word vectors know it
     proper: bool = False  # a name (a place, a person) in every reading Voikko has
+    # The standard form Voikko knew the word by, where it did not know it as written
+    # ("onks" → "onko", "jateastia" → "jäteastia"); "" otherwise.
+    standard: str = ""
 
 
 class FinnishMorphology:
@@ -132,11 +135,13 @@ def _repairs(surface: str) -> list[str]:
 @lru_cache(maxsize=200_000)
 def _analyse_word(morph: FinnishMorphology, surface: str, lemma: str) -> FinnishWord:
     analyses = morph._voikko(surface)
+    standard = ""
     if not analyses and surface.isalpha() and (len(surface) > 2 or surface in SPOKEN_WORDS):
         for candidate in _repairs(surface):
             analyses = morph._voikko(candidate)
             if analyses:
                 lemma = analyses[0].get("BASEFORM", candidate).lower()
+                standard = candidate
                 break
     if not analyses:
         return FinnishWord(fold(surface), (), (), known=False, raw=surface)
@@ -158,4 +163,12 @@ def _analyse_word(morph: FinnishMorphology, surface: str, lemma: str) -> Finnish
     # A compound's last part alone is not a compound part worth listing if it equals the
     # whole word (simple words have one part: themselves).
     proper = all(a.get("CLASS") in PROPER_NOUN_CLASSES for a in analyses)
-    return FinnishWord(folded_main, alternatives, folded_parts, known=True, raw=main, proper=proper)
+    return FinnishWord(
+        folded_main,
+        alternatives,
+        folded_parts,
+        known=True,
+        raw=main,
+        proper=proper,
+        standard=standard,
+    )

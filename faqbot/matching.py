@@ -868,7 +868,9 @@ class FaqIndex:
         its sentence vector is computed on the encoder's thread; the sentence features and
         the entries nearest in meaning follow once it is ready."""
         if similarity_soon is None:
-            similarity_soon = self._sentence_similarity_soon(text)
+            similarity_soon = self._sentence_similarity_soon(
+                self.analyzer.for_sentence_model(text, language)
+            )
         detected = self.analyzer.detect_language(text, language)
         message: dict[str, tuple[tuple[Word, ...], list[float]]] = {}
         by_language = self._message_words(text, detected)
@@ -1063,7 +1065,9 @@ class FaqIndex:
     ) -> Decision:
         thresholds = thresholds or DEFAULT_THRESHOLDS
         # Started first, to run beside all the rest (a greeting's is not waited for).
-        similarity_soon = self._sentence_similarity_soon(text)
+        similarity_soon = self._sentence_similarity_soon(
+            self.analyzer.for_sentence_model(text, language)
+        )
         kind = small_talk(self.analyzer, text)
         if kind is not None and not asks_for_person(self.analyzer, text):
             return Decision("reply", (), kind, self.analyzer.detect_language(text, language))

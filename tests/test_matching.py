@@ -109,6 +109,21 @@ def keys(decision) -> list[str]:
 # -- finding the entry ----------------------------------------------------------------------
 
 
+def test_it_gives_the_sentence_model_spoken_finnish_written_out(index, monkeypatch):
+    encoder = index.analyzer.sentences
+    embedded = []
+    query_soon = encoder.query_soon
+
+    def recording(text):
+        embedded.append(text)
+        return query_soon(text)
+
+    monkeypatch.setattr(encoder, "query_soon", recording)
+    decision = index.decide("onks pomarkun uimahalli auki", "pomarkku", "fi", BANDS)
+    assert decision.best.key == "pomarkku-swimming"
+    assert embedded == ["onko pomarkun uimahalli auki"]
+
+
 def test_it_weighs_everyday_words_the_faq_lacks_below_its_topic_words(index):
     # "tosi", "iso", "tarve", "saada" and "nopeasti" are not in the FAQ, so its own counts
     # would make each weigh as much as its rarest word; in Finnish at large they are common.

@@ -88,6 +88,22 @@ def test_it_marks_small_words_as_stop_words(analyzer):
     assert not words["rakennuslupaa"].stop
 
 
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("onks uimahalli auki huomenna", "onko uimahalli auki huomenna"),
+        ("Jateastian tyhjennys?", "jäteastian tyhjennys?"),
+        ("mis on kirjasto", "missä on kirjasto"),
+        # Known words, other languages and codes stay as they were written.
+        ("Kirjasto on auki", "Kirjasto on auki"),
+        ("where is the library", "where is the library"),
+        ("unohdin pin-koodin", "unohdin pin-koodin"),
+    ],
+)
+def test_it_writes_spoken_finnish_out_for_the_sentence_model(analyzer, text, written):
+    assert analyzer.for_sentence_model(text, "fi") == written
+
+
 def test_it_knows_everyday_words_from_rare_ones(analyzer):
     words = {w.surface: w for w in analyzer.words("tosi pitkään saada sähkökatko hirvi", "fi")}
     for everyday in ("tosi", "pitkaan", "saada"):
