@@ -156,14 +156,14 @@ class Weights:
     # faqbot.calibration with each weight kept to its feature's sign (RANKING_SIGNS): a
     # zero is a feature whose weight came out against its meaning.
     ranking: tuple[float, ...] = (
-        0.0, 0.441, 0.0, 3.874, 0.606, 3.575, 0.943, 1.033, 2.172, -4.195, 0.0, 0.0,
-        -0.560, 0.512, 6.572, -1.278, 1.459, 1.459, 8.711,
+        0.0, 0.407, 0.0, 3.793, 0.384, 3.672, 0.950, 1.022, 2.205, -4.131, 0.072, 0.0,
+        -0.565, 0.506, 6.622, -1.296, 1.400, 1.400, 8.644,
     )  # fmt: skip
     # confidence = sigmoid(calibration · features), features as in `confidence_features`;
     # fitted by faqbot.calibration (python manage.py calibrate_bot).
     calibration: tuple[float, ...] = (
-        -2.324, 0.556, 0.194, 3.686, 3.600, -1.353, -1.831, 3.139, -2.868, -1.229, -3.482, 2.887,
-        0.072,
+        -2.343, 0.520, 0.202, 3.974, 3.664, -1.347, -1.906, 3.064, -2.875, -1.230, -3.234, 3.157,
+        0.558,
     )  # fmt: skip
 
     def __post_init__(self) -> None:
@@ -174,7 +174,7 @@ class Weights:
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.68
+    answer: float = 0.64
     suggest: float = 0.57
 
 
