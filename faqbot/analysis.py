@@ -223,15 +223,18 @@ class Analyzer:
         spoken forms and missing ä/ö written as standard Finnish ("onks kirjasto auki" →
         "onko kirjasto auki"). The model was trained on written text; colloquial and
         dotless words it reads less well."""
-        if self.detect_language(text, page_language) != "fi":
-            return text
 
         def standard(match: re.Match[str]) -> str:
             word = match.group(0)
             lower = word.lower()
             return self.finnish.word(lower, lower).standard or word
 
-        return WORD_RE.sub(standard, text)
+        written = WORD_RE.sub(standard, text)
+        # Most messages need nothing; only those that changed are worth the language's
+        # detection, before the embedding can start.
+        if written == text or self.detect_language(text, page_language) != "fi":
+            return text
+        return written
 
     # -- language of a message -------------------------------------------------------------
 
