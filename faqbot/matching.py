@@ -603,12 +603,17 @@ class FaqIndex:
         }
         self._entry_owners = np.array([e.doc.municipality or "" for e in self._entries])
 
-    def _sentence_similarity_soon(self, text: str) -> Callable[[], Similarity | None]:
+    def _sentence_similarity_soon(
+        self, text: str, language: str
+    ) -> Callable[[], Similarity | None]:
         """How alike in meaning the message is to each entry's phrasings and answer, once
-        the embedding that has started on the encoder's thread (faqbot.sentences) ends."""
+        the embedding that has started on the encoder's thread (faqbot.sentences) ends.
+        The model reads the message as Analyzer.for_sentence_model writes it out."""
         if not self._entries:
             return lambda: None
-        pending = self.analyzer.sentences.query_soon(text)
+        pending = self.analyzer.sentences.query_soon(
+            self.analyzer.for_sentence_model(text, language)
+        )
         return lambda: Similarity(self._meaning_index, pending.result())
 
     def _nearest_in_meaning(
@@ -868,9 +873,7 @@ class FaqIndex:
         its sentence vector is computed on the encoder's thread; the sentence features and
         the entries nearest in meaning follow once it is ready."""
         if similarity_soon is None:
-            similarity_soon = self._sentence_similarity_soon(
-                self.analyzer.for_sentence_model(text, language)
-            )
+            similarity_soon = self._sentence_similarity_soon(text, language)
         detected = self.analyzer.detect_language(text, language)
         message: dict[str, tuple[tuple[Word, ...], list[float]]] = {}
         by_language = self._message_words(text, detected)
@@ -1065,9 +1068,7 @@ class FaqIndex:
     ) -> Decision:
         thresholds = thresholds or DEFAULT_THRESHOLDS
         # Started first, to run beside all the rest (a greeting's is not waited for).
-        similarity_soon = self._sentence_similarity_soon(
-            self.analyzer.for_sentence_model(text, language)
-        )
+        similarity_soon = self._sentence_similarity_soon(text, language)
         kind = small_talk(self.analyzer, text)
         if kind is not None and not asks_for_person(self.analyzer, text):
             return Decision("reply", (), kind, self.analyzer.detect_language(text, language))
