@@ -339,6 +339,15 @@ def test_it_offers_shared_entries_to_every_municipality(index):
         assert decision.best.key == "building-permit"
 
 
+def test_it_offers_a_municipality_without_entries_only_the_shared_ones(index):
+    assert "honkajoki" not in OWNERS.values()
+    for text in ("kirjasto", "uimahallin aukiolo", "miten haen rakennuslupaa"):
+        decision = index.decide(text, "honkajoki", "fi", Thresholds(0.0, 0.0))
+        assert all(OWNERS[key] is None for key in keys(decision))
+    decision = index.decide("miten haen rakennuslupaa", "honkajoki", "fi", BANDS)
+    assert decision.best.key == "building-permit"
+
+
 def test_it_answers_each_municipality_from_its_own_entry(index):
     for municipality in ("karvia", "pomarkku"):
         decision = index.decide("kirjaston aukiolo", municipality, "fi", BANDS)
