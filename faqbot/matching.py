@@ -1015,7 +1015,8 @@ class FaqIndex:
         True when the best entry of another municipality fully matches a content word that
         no entry of this chat contains, and this municipality has no version of that entry:
         the resident asks about a service (a campsite, a swimming hall) that this
-        municipality does not have.
+        municipality does not have. Or when that word is the other municipality's name:
+        "Pomarkku's library hours" on Karvia's page is not answered by Karvia's library.
         """
         if ranking.other is None:
             return False
@@ -1038,8 +1039,11 @@ class FaqIndex:
                 for term in word.core
                 for i in lang.postings.get(term, ())
             ):
-                # Worded otherwise here, perhaps: the same service under another name.
-                return not self._counterpart_in(other_index, municipality)
+                # The name of the other municipality: the resident asks about its service,
+                # which this municipality's own version does not answer. Another word:
+                # worded otherwise here, perhaps, the same service under another name.
+                named = word.main in self._names and word.main != municipality
+                return named or not self._counterpart_in(other_index, municipality)
         return False
 
     def _question_words(self, index: int) -> tuple[str, frozenset[str]]:

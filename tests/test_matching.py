@@ -359,6 +359,14 @@ def test_it_hands_off_a_service_only_another_municipality_has(index):
     assert (decision.outcome, decision.reason) == ("handoff", "other_municipality")
 
 
+def test_it_hands_off_a_question_about_another_named_municipalitys_service(index):
+    # Karvia has a library entry of its own, but the resident asks about Pomarkku's.
+    decision = index.decide("pomarkun kirjaston aukioloajat", "karvia", "fi", BANDS)
+    assert (decision.outcome, decision.reason) == ("handoff", "other_municipality")
+    decision = index.decide("kirjaston aukioloajat", "karvia", "fi", BANDS)
+    assert (decision.outcome, decision.best.key) == ("answer", "karvia-library")
+
+
 def test_it_keeps_a_question_that_only_another_municipalitys_version_of_its_entry_words(index):
     # Only Pomarkku's library entry names the reading room, but Karvia has a library entry
     # asking the same, its name aside: the reading room is no other municipality's service.
