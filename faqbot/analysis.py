@@ -81,9 +81,12 @@ class Analyzer:
     # -- analysis --------------------------------------------------------------------------
 
     def words(self, text: str, language: str) -> tuple[Word, ...]:
-        if language == "fi":
-            return _cached_finnish_words(self, text)
-        return _cached_stemmed_words(self, text, language)
+        """A message's words (kept for a few messages: see MESSAGE_CACHE)."""
+        return _message_words(self, text, language)
+
+    def faq_words(self, text: str, language: str) -> tuple[Word, ...]:
+        """An FAQ text's words (kept for as many texts as a large FAQ has: FAQ_TEXT_CACHE)."""
+        return _faq_words(self, text, language)
 
     def _finnish_words(self, text: str) -> tuple[Word, ...]:
         result = []
@@ -191,8 +194,13 @@ class Analyzer:
         return _cached_with_stems(self, words, language)
 
     def translate_to_finnish(self, text: str, language: str) -> tuple[Word, ...]:
-        """Each content word of an English or Swedish text as the Finnish terms it may mean."""
-        return _cached_translation(self, text, language)
+        """Each content word of an English or Swedish message as the Finnish terms it may
+        mean."""
+        return _message_translation(self, text, language)
+
+    def faq_translation(self, text: str, language: str) -> tuple[Word, ...]:
+        """translate_to_finnish for an FAQ text."""
+        return _faq_translation(self, text, language)
 
     def _translate_word(self, word: str, language: str) -> tuple[frozenset[str], frozenset[str]]:
         """The Finnish lemmas a word may mean, and their compound parts (ruoanjäte: ruoka,
@@ -266,13 +274,26 @@ def _finnish_stop(lemma: str, surface: str) -> bool:
     return lemma.lower() in FINNISH_STOP_WORDS or surface.lower() in FINNISH_STOP_WORDS
 
 
-@lru_cache(maxsize=50_000)
-def _cached_finnish_words(analyzer: Analyzer, text: str) -> tuple[Word, ...]:
-    return analyzer._finnish_words(text)
+def _text_words(analyzer: Analyzer, text: str, language: str) -> tuple[Word, ...]:
+    if language == "fi":
+        return analyzer._finnish_words(text)
+    return _stemmed_words(analyzer, text, language)
 
 
-@lru_cache(maxsize=50_000)
-def _cached_stemmed_words(analyzer: Analyzer, text: str, language: str) -> tuple[Word, ...]:
+# A message is read several times in one decision (small talk, a request for a person, the
+# matcher), seldom again. Every message's words kept (up to 50,000 messages, as once)
+# would all be walked by each full garbage collection of a long-running process: one took
+# 51 ms after 4,000 messages, and would have taken most of a second at the cap.
+MESSAGE_CACHE = 256
+# The FAQ's texts are kept, for a large FAQ's every phrasing and answer, so that an index
+# rebuilt after an edit analyses only what changed. They are frozen out of the collector's
+# way with the index (faqbot.live_index).
+FAQ_TEXT_CACHE = 50_000
+_message_words = lru_cache(maxsize=MESSAGE_CACHE)(_text_words)
+_faq_words = lru_cache(maxsize=FAQ_TEXT_CACHE)(_text_words)
+
+
+def _stemmed_words(analyzer: Analyzer, text: str, language: str) -> tuple[Word, ...]:
     result = []
     for token in words(text):
         folded = fold(token)
@@ -295,8 +316,7 @@ def _cached_stemmed_words(analyzer: Analyzer, text: str, language: str) -> tuple
     return tuple(result)
 
 
-@lru_cache(maxsize=50_000)
-def _cached_translation(analyzer: Analyzer, text: str, language: str) -> tuple[Word, ...]:
+def _translation(analyzer: Analyzer, text: str, language: str) -> tuple[Word, ...]:
     result = []
     for token in words(text):
         folded = fold(token)
@@ -313,6 +333,10 @@ def _cached_translation(analyzer: Analyzer, text: str, language: str) -> tuple[W
                 Word(folded, folded, terms, parts, stop=False, known=True, translated=True)
             )
     return tuple(result)
+
+
+_message_translation = lru_cache(maxsize=MESSAGE_CACHE)(_translation)
+_faq_translation = lru_cache(maxsize=FAQ_TEXT_CACHE)(_translation)
 
 
 @lru_cache(maxsize=256)

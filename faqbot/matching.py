@@ -428,7 +428,7 @@ class FaqIndex:
     # -- building ---------------------------------------------------------------------------
 
     def _add(self, doc: FaqDoc) -> None:
-        analyse = self.analyzer.words
+        analyse = self.analyzer.faq_words
         phrases = []
         for text in (doc.question, *doc.alternatives):
             words = analyse(text, doc.language)
@@ -533,7 +533,7 @@ class FaqIndex:
         entry = self._entries[index]
         translated: set[str] = set()
         for text in (entry.doc.question, *entry.doc.alternatives):
-            for word in self.analyzer.translate_to_finnish(text, entry.doc.language):
+            for word in self.analyzer.faq_translation(text, entry.doc.language):
                 translated |= word.terms
         overlap: dict[int, float] = defaultdict(float)
         for term in translated:

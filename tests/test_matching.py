@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from faqbot import analysis
 from faqbot.matching import FaqDoc, FaqIndex, Thresholds
 
 DOCS = [
@@ -365,6 +366,22 @@ def test_it_hands_off_a_question_about_another_named_municipalitys_service(index
     assert (decision.outcome, decision.reason) == ("handoff", "other_municipality")
     decision = index.decide("kirjaston aukioloajat", "karvia", "fi", BANDS)
     assert (decision.outcome, decision.best.key) == ("answer", "karvia-library")
+
+
+def test_it_keeps_the_faqs_analyses_but_only_a_few_messages(analyzer):
+    built = analysis._faq_words.cache_info()
+    index = FaqIndex(DOCS, analyzer=analyzer)
+    rebuilt = analysis._faq_words.cache_info()
+    # A second build of the same FAQ reads every text from the cache.
+    assert FaqIndex(DOCS, analyzer=analyzer)
+    assert analysis._faq_words.cache_info().currsize == rebuilt.currsize
+    assert analysis._faq_words.cache_info().hits - rebuilt.hits >= len(DOCS)
+    assert rebuilt.currsize >= built.currsize
+    for number in range(analysis.MESSAGE_CACHE + 50):
+        index.decide(f"kirjaston aukiolo {number}", "karvia", "fi", BANDS)
+    # Messages are not kept with the FAQ's texts, and only the latest few are kept at all.
+    assert analysis._faq_words.cache_info().currsize == rebuilt.currsize
+    assert analysis._message_words.cache_info().currsize <= analysis.MESSAGE_CACHE
 
 
 def test_it_keeps_a_question_that_only_another_municipalitys_version_of_its_entry_words(index):
