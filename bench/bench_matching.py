@@ -3,6 +3,7 @@
 Run by hand (not by pytest), from the project root:
 
     .venv/bin/python bench/bench_matching.py [--entries 5000] [--messages 400] [--profile]
+        [--sustained 4000]
 
 It measures (a) the dev FAQ with its labelled questions' texts as messages, and (b) a
 synthetic FAQ of --entries entries (bench/synthetic_faq.py) with synthetic messages.
@@ -10,12 +11,18 @@ Targets on a 2-core machine: p99 <= 10 ms per message at 5,000 entries, index bu
 Every message is decided once, after one warm-up message, as residents type distinct texts.
 The index is built twice: first embedding every text with the sentence model, then as a
 server builds it, with the vectors it keeps (faqbot.sentence_store).
+
+--sustained N then decides N more synthetic messages with the same index, as a process
+that has run for a while does, and reports the decision times' tail and the garbage
+collections among them (count and longest, by generation): what a long-running process
+keeps is what its collections walk.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import json
 import os
 import pstats
@@ -115,6 +122,44 @@ def measure(
     }
 
 
+def sustained(docs: list[FaqDoc], count: int) -> dict:
+    """Decision times and garbage collections over `count` messages, one index."""
+    index = live_index.build_index(docs)
+    messages = list(synthetic_messages(docs, count, seed=5))
+    index.decide("kirjasto", messages[0][1], "fi")
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    started: list[float] = []
+
+    def timed(phase: str, info: dict) -> None:
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            pauses[info["generation"]].append((time.perf_counter() - started.pop()) * 1000)
+
+    timings = []
+    gc.callbacks.append(timed)
+    try:
+        for text, municipality, language in messages:
+            begun = time.perf_counter()
+            index.decide(text, municipality, language)
+            timings.append((time.perf_counter() - begun) * 1000)
+    finally:
+        gc.callbacks.remove(timed)
+    return {
+        "messages": count,
+        "distinct": len({text for text, _m, _l in messages}),
+        "p50_ms": round(percentile(timings, 0.50), 2),
+        "p99_ms": round(percentile(timings, 0.99), 2),
+        "p999_ms": round(percentile(timings, 0.999), 2),
+        "max_ms": round(max(timings), 2),
+        "collections": {
+            str(generation): {"count": len(ms), "max_ms": round(max(ms, default=0.0), 2)}
+            for generation, ms in pauses.items()
+        },
+        **memory_mib(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--entries", type=int, default=5000)
@@ -125,6 +170,10 @@ def main() -> None:
         "--plain", action="store_true", help="build with FaqIndex alone, as the engine does"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--sustained", type=int, default=0, metavar="N",
+        help="then decide N more messages and report the tail and garbage collections",
+    )  # fmt: skip
     args = parser.parse_args()
 
     report: dict = {"before_models": memory_mib()}
@@ -139,6 +188,9 @@ def main() -> None:
     report["synthetic"] = measure(
         "synthetic", docs, messages, profile=args.profile, plain=args.plain
     )
+
+    if args.sustained:
+        report["sustained"] = sustained(docs, args.sustained)
 
     faq_path, questions_path = args.dev_set / "faq.json", args.dev_set / "questions.jsonl"
     if faq_path.exists() and questions_path.exists():
@@ -172,6 +224,19 @@ def main() -> None:
             + f", max {r['max_ms']:.2f} ms, mean {r['mean_ms']:.2f} ms\n"
             f"  outcomes {r['outcomes']}\n"
             f"  slowest {r['slowest']}\n"
+            f"  memory after: {r['rss_mib']} MiB (peak {r['peak_rss_mib']} MiB)"
+        )
+    if "sustained" in report:
+        r = report["sustained"]
+        collections = ", ".join(
+            f"generation {g}: {c['count']} (longest {c['max_ms']:.2f} ms)"
+            for g, c in r["collections"].items()
+        )
+        print(
+            f"sustained: {r['messages']} more messages ({r['distinct']} distinct), one index\n"
+            f"  decision p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, "
+            f"p99.9 {r['p999_ms']:.2f} ms, max {r['max_ms']:.2f} ms\n"
+            f"  garbage collections: {collections}\n"
             f"  memory after: {r['rss_mib']} MiB (peak {r['peak_rss_mib']} MiB)"
         )
 
