@@ -189,7 +189,7 @@ def main() -> None:
         "synthetic", docs, messages, profile=args.profile, plain=args.plain
     )
 
-    if args.sustained:
+    if args.sustained > 0:
         report["sustained"] = sustained(docs, args.sustained)
 
     faq_path, questions_path = args.dev_set / "faq.json", args.dev_set / "questions.jsonl"
