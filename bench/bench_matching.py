@@ -12,8 +12,8 @@ Every message is decided once, after one warm-up message, as residents type dist
 The index is built twice: first embedding every text with the sentence model, then as a
 server builds it, with the vectors it keeps (faqbot.sentence_store).
 
---sustained N then decides N more synthetic messages with the same index, as a process
-that has run for a while does, and reports the decision times' tail and the garbage
+--sustained N then decides N more synthetic messages with one index of the same FAQ, as a
+process that has run for a while does, and reports the decision times' tail and the garbage
 collections among them (count and longest, by generation): what a long-running process
 keeps is what its collections walk.
 """
@@ -123,7 +123,8 @@ def measure(
 
 
 def sustained(docs: list[FaqDoc], count: int) -> dict:
-    """Decision times and garbage collections over `count` messages, one index."""
+    """Decision times and garbage collections over `count` messages, with one index of
+    the FAQ built as a server builds it."""
     index = live_index.build_index(docs)
     messages = list(synthetic_messages(docs, count, seed=5))
     index.decide("kirjasto", messages[0][1], "fi")

@@ -968,8 +968,7 @@ class FaqIndex:
         return self._entries[index].doc.key
 
     def _in_scope(self, index: int, municipality: str) -> bool:
-        owner = self._entries[index].doc.municipality
-        return owner is None or owner == municipality
+        return bool(self._scope(municipality)[index])
 
     def _scope(self, municipality: str) -> np.ndarray:
         """Which entries a chat of the municipality may answer with, as a boolean array."""
